@@ -1,0 +1,42 @@
+"""Settings, read once from the environment (prefix CATALOG_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    # The embedded default: a SQLite file under ./var/ of the working directory.
+    return f"sqlite:///{Path('var').resolve() / 'catalog.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CATALOG_", extra="ignore")
+
+    database_url: str = ""
+    base_uri: str = "http://127.0.0.1:8000"
+    site_title: str = "日本オープンデータカタログ"
+    site_title_en: str = "Japan Open Data Catalogue"
+    publisher_name: str = "デジタル庁"
+    # Outbound HTTP allow-list (hosts or addresses that bypass the private-address refusal).
+    harvest_allowed_hosts: str = ""
+    max_request_bytes: int = 10 * 1024 * 1024
+    token_default_days: int = 365
+
+    @field_validator("base_uri")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or default_database_url()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

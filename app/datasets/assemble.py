@@ -1,0 +1,239 @@
+"""Validate incoming dataset fields and write them onto the ORM object.
+
+Create, full update (replace) and patch all go through `apply_fields`, so a rule is written once.
+Every problem is collected per field; nothing is written when any field is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.common.text import clean_tag, clean_text
+from app.common.validate import FieldErrors, check_email, check_url
+from app.datasets import repository as repo
+from app.datasets.schemas import DatasetFields, ResourceIn
+from app.datasets.vocab import STANDARD_KIND_IDS, STANDARD_KINDS, normalise_frequency
+from app.models import Dataset, Organization, Tag
+from app.organizations.codes import is_valid_lg_code
+from app.timeutil import to_naive_utc
+
+SINGLE_LINE = (
+    "title",
+    "version",
+    "author",
+    "maintainer",
+    "publisher_name",
+    "contact_name",
+    "spatial",
+)
+URLS = ("url", "contact_url", "conforms_to")
+EMAILS = ("author_email", "maintainer_email", "contact_email")
+# Fields a full replace keeps when they are left out, as CKAN's package_update does.
+KEPT_WHEN_OMITTED = ("owner_org", "resources")
+# Extras may not shadow a real field (CKAN refuses this too).
+RESERVED_EXTRAS = frozenset(DatasetFields.model_fields) | {"id", "name", "type"}
+LANG_RE = re.compile(r"^[a-z]{2,3}$")
+MAX_TAG = 100
+
+
+def fields_to_apply(data: DatasetFields, mode: str) -> dict[str, Any]:
+    """The field -> value pairs a write touches: patch = fields sent; create/replace = all."""
+    if mode == "patch":
+        keys = set(data.model_fields_set) & set(DatasetFields.model_fields)
+    else:
+        keys = set(DatasetFields.model_fields)
+        if mode == "replace":
+            keys -= {k for k in KEPT_WHEN_OMITTED if k not in data.model_fields_set}
+    return {key: getattr(data, key) for key in sorted(keys)}
+
+
+def apply_fields(
+    session: Session,
+    ds: Dataset,
+    values: dict[str, Any],
+    errors: FieldErrors,
+    resolve_org: Any,
+) -> None:
+    """Write `values` onto `ds`, adding messages to `errors` (the caller raises if any)."""
+    for key in SINGLE_LINE:
+        if key in values:
+            setattr(ds, key, clean_text(values[key] or ""))
+    if "notes" in values:
+        ds.notes = clean_text(values["notes"] or "", multiline=True)
+    for key in URLS:
+        if key in values:
+            value = (values[key] or "").strip()
+            check_url(errors, key, value)
+            setattr(ds, key, value)
+    for key in EMAILS:
+        if key in values:
+            value = (values[key] or "").strip()
+            check_email(errors, key, value)
+            setattr(ds, key, value)
+    if "owner_org" in values:
+        org: Organization | None = resolve_org(values["owner_org"], errors)
+        if org is not None:
+            ds.owner_org = org.id
+            ds.organization = org
+    if "private" in values:
+        ds.private = bool(values["private"])
+    if "state" in values:
+        state = values["state"] or "active"
+        if state not in ("active", "draft"):
+            errors.add("state", "Must be active or draft (use delete to withdraw a dataset)")
+        else:
+            ds.state = state
+    if "license_id" in values:
+        _apply_license(session, ds, values["license_id"], errors)
+    if "frequency" in values:
+        _apply_frequency(ds, values["frequency"], errors)
+    if "language" in values:
+        lang = (values["language"] or "ja").strip().lower()
+        if not LANG_RE.match(lang):
+            errors.add("language", "Use an ISO 639-1 code such as ja or en")
+        ds.language = lang
+    if "spatial_code" in values:
+        code = (values["spatial_code"] or "").strip() or None
+        if code is not None and not is_valid_lg_code(code):
+            errors.add(
+                "spatial_code",
+                "Not a valid 全国地方公共団体コード: 6 digits whose last digit is the check digit",
+            )
+        ds.spatial_code = code
+    _apply_dates(ds, values, errors)
+    if "standard_kind" in values:
+        _apply_standard_kind(ds, values["standard_kind"], errors)
+    if "tags" in values:
+        _apply_tags(session, ds, values["tags"] or [], errors)
+    if "categories" in values:
+        _apply_categories(session, ds, values["categories"] or [], errors)
+    if "measures" in values:
+        _apply_measures(session, ds, values["measures"] or [], errors)
+    if "extras" in values:
+        _apply_extras(ds, values["extras"] or {}, errors)
+
+
+def _apply_license(session: Session, ds: Dataset, value: str | None, errors: FieldErrors) -> None:
+    lic_id = (value or "").strip() or None
+    if lic_id is None:
+        ds.license_id = None
+        ds.license = None
+        return
+    lic = repo.licenses(session, {lic_id}).get(lic_id)
+    if lic is None:
+        errors.add("license_id", f"Unknown licence {lic_id!r}: see /api/v1/licenses")
+        return
+    ds.license_id = lic.id
+    ds.license = lic
+
+
+def _apply_frequency(ds: Dataset, value: str | None, errors: FieldErrors) -> None:
+    text = (value or "").strip()
+    if not text:
+        ds.frequency = ""
+        return
+    code = normalise_frequency(text)
+    if code is None:
+        errors.add("frequency", "Unknown frequency: use an EU code such as ANNUAL or 毎年, 不定期")
+        return
+    ds.frequency = code
+
+
+def _apply_dates(ds: Dataset, values: dict[str, Any], errors: FieldErrors) -> None:
+    for key in ("issued", "modified"):
+        if key in values:
+            when: datetime | None = values[key]
+            setattr(ds, key, to_naive_utc(when) if when is not None else None)
+    for key in ("temporal_start", "temporal_end"):
+        if key in values:
+            day: date | None = values[key]
+            setattr(ds, key, day)
+    if ds.temporal_start and ds.temporal_end and ds.temporal_start > ds.temporal_end:
+        errors.add("temporal_end", "The end of the period must not be before its start")
+
+
+def _apply_standard_kind(ds: Dataset, value: str | None, errors: FieldErrors) -> None:
+    text = (value or "").strip()
+    if not text:
+        ds.standard_kind = None
+        return
+    by_number = {k.number: k.id for k in STANDARD_KINDS}
+    kind = by_number.get(text.zfill(2) if text.isdigit() else text, text)
+    if kind not in STANDARD_KIND_IDS:
+        errors.add(
+            "standard_kind",
+            "Unknown standard-dataset kind: use 01-17 or an id such as aed, evacuation_space",
+        )
+        return
+    ds.standard_kind = kind
+
+
+def _apply_tags(session: Session, ds: Dataset, raw: list[str], errors: FieldErrors) -> None:
+    names: list[str] = []
+    for item in raw:
+        name = clean_tag(item)
+        if not name:
+            continue
+        if len(name) > MAX_TAG or "," in name:
+            errors.add("tags", f"Tag {name[:20]!r}: at most {MAX_TAG} characters and no commas")
+            continue
+        if name not in names:
+            names.append(name)
+    existing = repo.tags_by_name(session, names)
+    tags: list[Tag] = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+        tags.append(tag)
+    ds.tags = tags
+
+
+def _apply_categories(session: Session, ds: Dataset, refs: list[str], errors: FieldErrors) -> None:
+    wanted = [r.strip() for r in refs if r.strip()]
+    found = repo.categories(session, set(wanted))
+    missing = [r for r in wanted if r not in found]
+    if missing:
+        errors.add(
+            "categories", f"Unknown categories: {', '.join(missing)} (see /api/v1/categories)"
+        )
+    seen: dict[str, Any] = {}
+    for ref in wanted:
+        if ref in found:
+            seen.setdefault(found[ref].name, found[ref])
+    ds.categories = list(seen.values())
+
+
+def _apply_measures(session: Session, ds: Dataset, ids: list[str], errors: FieldErrors) -> None:
+    wanted = list(dict.fromkeys(unicodedata.normalize("NFKC", i).strip() for i in ids if i.strip()))
+    found = repo.measures(session, set(wanted))
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        errors.add("measures", f"Unknown measure ids: {', '.join(missing)} (ids look like 02-22)")
+    ds.measures = [found[i] for i in wanted if i in found]
+
+
+def _apply_extras(ds: Dataset, extras: dict[str, str], errors: FieldErrors) -> None:
+    cleaned: dict[str, str] = {}
+    for key, value in extras.items():
+        k = clean_text(key)
+        if not k:
+            errors.add("extras", "Extra keys must not be empty")
+        elif k in RESERVED_EXTRAS:
+            errors.add("extras", f"There is a schema field with the same name: {k}")
+        else:
+            cleaned[k] = clean_text(str(value), multiline=True)
+    ds.extras = cleaned
+
+
+def check_resource(data: ResourceIn, errors: FieldErrors, prefix: str) -> None:
+    check_url(errors, f"{prefix}url", data.url.strip())
+    check_url(errors, f"{prefix}download_url", data.download_url.strip())
+    if data.language and not LANG_RE.match(data.language.strip().lower()):
+        errors.add(f"{prefix}language", "Use an ISO 639-1 code such as ja or en")

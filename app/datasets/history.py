@@ -1,0 +1,70 @@
+"""Recording dataset history: a snapshot after each change and the fields that changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.actor import Actor
+from app.datasets.schemas import DatasetOut
+from app.models import DatasetActivity
+from app.timeutil import utcnow
+
+# Bookkeeping fields that change on every write and say nothing about the content.
+_IGNORED = {"metadata_modified", "revision"}
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    before = before or {}
+    after = after or {}
+    changes: dict[str, Any] = {}
+    for key in sorted(set(before) | set(after)):
+        if key in _IGNORED:
+            continue
+        if before.get(key) != after.get(key):
+            changes[key] = {"old": before.get(key), "new": after.get(key)}
+    return changes
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    activity_type: str,
+    before: DatasetOut | None,
+    after: DatasetOut,
+    message: str = "",
+) -> DatasetActivity:
+    before_json = before.model_dump(mode="json") if before is not None else None
+    after_json = after.model_dump(mode="json")
+    activity = DatasetActivity(
+        dataset_id=after.id,
+        dataset_name=after.name,
+        organization_id=after.organization.id,
+        user_id=actor.user_id,
+        timestamp=utcnow(),
+        activity_type=activity_type,
+        public=activity_type not in ("deleted", "purged")
+        and after.state == "active"
+        and not after.private,
+        changes=diff(before_json, after_json),
+        snapshot=None if activity_type == "purged" else after_json,
+        message=message,
+    )
+    session.add(activity)
+    return activity
+
+
+def for_dataset(
+    session: Session, dataset_id: str, limit: int, offset: int
+) -> list[DatasetActivity]:
+    return list(
+        session.scalars(
+            select(DatasetActivity)
+            .where(DatasetActivity.dataset_id == dataset_id)
+            .order_by(DatasetActivity.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,182 @@
+"""All dataset queries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from app.accounts.actor import Actor
+from app.models import (
+    Category,
+    Dataset,
+    License,
+    Measure,
+    Tag,
+    dataset_category,
+    dataset_measure,
+    dataset_tag,
+)
+
+# Everything a DatasetOut needs, loaded explicitly (relationships are lazy="raise").
+FULL_LOAD = (
+    joinedload(Dataset.organization),
+    joinedload(Dataset.license),
+    selectinload(Dataset.tags),
+    selectinload(Dataset.categories),
+    selectinload(Dataset.measures),
+    selectinload(Dataset.resources),
+)
+
+
+def get(session: Session, ref: str, *, for_update: bool = False) -> Dataset | None:
+    """By id or name. `for_update` locks the row (PostgreSQL) so concurrent writers queue."""
+    if for_update:
+        # Lock the bare row first: FOR UPDATE cannot apply to the outer joins of FULL_LOAD.
+        row_id = session.scalar(
+            select(Dataset.id).where(or_(Dataset.id == ref, Dataset.name == ref)).with_for_update()
+        )
+        if row_id is None:
+            return None
+        ref = row_id
+    stmt = (
+        select(Dataset)
+        .options(*FULL_LOAD)
+        .where(or_(Dataset.id == ref, Dataset.name == ref))
+        .execution_options(populate_existing=True)
+    )
+    return session.scalars(stmt).unique().first()
+
+
+def name_taken(session: Session, name: str, except_id: str | None = None) -> bool:
+    stmt = select(Dataset.id).where(Dataset.name == name)
+    if except_id is not None:
+        stmt = stmt.where(Dataset.id != except_id)
+    return session.scalar(stmt) is not None
+
+
+def id_taken(session: Session, dataset_id: str) -> bool:
+    return session.get(Dataset, dataset_id) is not None
+
+
+def names_with_prefix(session: Session, prefix: str) -> Sequence[str]:
+    return session.scalars(select(Dataset.name).where(Dataset.name.startswith(prefix))).all()
+
+
+def tags_by_name(session: Session, names: list[str]) -> dict[str, Tag]:
+    if not names:
+        return {}
+    return {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+
+
+def licenses(session: Session, ids: set[str]) -> dict[str, License]:
+    if not ids:
+        return {}
+    return {lic.id: lic for lic in session.scalars(select(License).where(License.id.in_(ids)))}
+
+
+def categories(session: Session, refs: set[str]) -> dict[str, Category]:
+    """Categories by name or by Japanese title, keyed by the ref given."""
+    if not refs:
+        return {}
+    found = session.scalars(
+        select(Category).where(or_(Category.name.in_(refs), Category.title.in_(refs)))
+    )
+    out: dict[str, Category] = {}
+    for cat in found:
+        for ref in (cat.name, cat.title):
+            if ref in refs:
+                out[ref] = cat
+    return out
+
+
+def measures(session: Session, ids: set[str]) -> dict[str, Measure]:
+    if not ids:
+        return {}
+    return {m.id: m for m in session.scalars(select(Measure).where(Measure.id.in_(ids)))}
+
+
+def visible_clause(actor: Actor) -> object:
+    """SQL condition: datasets the actor may see in lists (deleted ones never listed)."""
+    public = and_(Dataset.state == "active", Dataset.private.is_(False))
+    if actor.sysadmin:
+        return Dataset.state != "deleted"
+    orgs = actor.readable_org_ids()
+    if not orgs:
+        return public
+    return or_(public, and_(Dataset.state != "deleted", Dataset.owner_org.in_(orgs)))
+
+
+def list_query(
+    actor: Actor,
+    *,
+    organization_id: str | None = None,
+    q: str | None = None,
+    category: str | None = None,
+    measure: str | None = None,
+    tag: str | None = None,
+    modified_since: datetime | None = None,
+) -> Select[Dataset]:
+    stmt = select(Dataset).where(visible_clause(actor))  # type: ignore[arg-type]
+    if organization_id is not None:
+        stmt = stmt.where(Dataset.owner_org == organization_id)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Dataset.title.like(like), Dataset.notes.like(like)))
+    if category:
+        stmt = stmt.where(
+            Dataset.id.in_(
+                select(dataset_category.c.dataset_id).where(
+                    dataset_category.c.category_name == category
+                )
+            )
+        )
+    if measure:
+        stmt = stmt.where(
+            Dataset.id.in_(
+                select(dataset_measure.c.dataset_id).where(dataset_measure.c.measure_id == measure)
+            )
+        )
+    if tag:
+        stmt = stmt.where(
+            Dataset.id.in_(
+                select(dataset_tag.c.dataset_id)
+                .join(Tag, Tag.id == dataset_tag.c.tag_id)
+                .where(Tag.name == tag)
+            )
+        )
+    if modified_since is not None:
+        stmt = stmt.where(Dataset.metadata_modified >= modified_since)
+    return stmt
+
+
+def count(session: Session, stmt: Select[Dataset]) -> int:
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def page(
+    session: Session,
+    stmt: Select[Dataset],
+    *,
+    offset: int,
+    limit: int,
+    after: tuple[datetime, str] | None = None,
+) -> list[Dataset]:
+    """Newest first, by (metadata_modified, id); `after` is a keyset cursor position."""
+    if after is not None:
+        when, last_id = after
+        stmt = stmt.where(
+            or_(
+                Dataset.metadata_modified < when,
+                and_(Dataset.metadata_modified == when, Dataset.id < last_id),
+            )
+        )
+        offset = 0
+    stmt = stmt.options(*FULL_LOAD).order_by(Dataset.metadata_modified.desc(), Dataset.id.desc())
+    return list(session.scalars(stmt.offset(offset).limit(limit)).unique())
+
+
+def nothing() -> object:
+    return false()

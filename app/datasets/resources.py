@@ -1,0 +1,162 @@
+"""Resources (distributions) of a dataset.
+
+Every resource write locks the dataset row first and bumps its revision, so two concurrent
+resource_create calls queue instead of one overwriting the other's list (a CKAN bug).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.accounts.actor import Actor
+from app.accounts.permissions import can_read_dataset, require_role
+from app.common.text import clean_text
+from app.common.validate import FieldErrors
+from app.datasets import history
+from app.datasets import repository as repo
+from app.datasets.assemble import check_resource
+from app.datasets.convert import dataset_out, resource_out
+from app.datasets.schemas import DatasetOut, ResourceIn, ResourceOut, ResourcePatch
+from app.errors import Invalid, NotFound
+from app.models import Dataset, Resource
+from app.timeutil import to_naive_utc, utcnow
+
+
+def _fill(
+    session: Session,
+    res: Resource,
+    data: ResourceIn | ResourcePatch,
+    errors: FieldErrors,
+    prefix: str,
+) -> None:
+    sent = (
+        data.model_fields_set if isinstance(data, ResourcePatch) else set(ResourceIn.model_fields)
+    )
+    for key in ("name", "format", "mimetype", "hash", "language"):
+        if key in sent:
+            setattr(res, key, clean_text(getattr(data, key) or ""))
+    if "description" in sent:
+        res.description = clean_text(data.description or "", multiline=True)
+    for key in ("url", "download_url"):
+        if key in sent:
+            setattr(res, key, (getattr(data, key) or "").strip())
+    if "size" in sent:
+        res.size = data.size
+    if "last_modified" in sent:
+        res.last_modified = to_naive_utc(data.last_modified) if data.last_modified else None
+    if "extras" in sent:
+        res.extras = {clean_text(k): clean_text(str(v)) for k, v in (data.extras or {}).items()}
+    if "license_id" in sent:
+        lic_id = (data.license_id or "").strip() or None
+        if lic_id is not None and not repo.licenses(session, {lic_id}):
+            errors.add(f"{prefix}license_id", f"Unknown licence {lic_id!r}: see /api/v1/licenses")
+        res.license_id = lic_id
+    check = ResourceIn(url=res.url, download_url=res.download_url, language=res.language)
+    check_resource(check, errors, prefix)
+    res.format = res.format.upper() if len(res.format) <= 10 else res.format
+    res.metadata_modified = utcnow()
+
+
+def replace_resources(
+    session: Session, ds: Dataset, items: list[ResourceIn], errors: FieldErrors
+) -> None:
+    """Make the dataset's resources exactly `items` (matched by id), in that order."""
+    existing = {r.id: r for r in ds.resources}
+    result: list[Resource] = []
+    for position, item in enumerate(items):
+        res = existing.get(item.id) if item.id else None
+        if res is None:
+            res = Resource(
+                extras={}, created=to_naive_utc(item.created) if item.created else utcnow()
+            )
+            if item.id:
+                res.id = item.id
+        _fill(session, res, item, errors, f"resources__{position}__")
+        res.position = position
+        result.append(res)
+    ds.resources = result
+
+
+def _writable(session: Session, actor: Actor, dataset_ref: str) -> Dataset:
+    ds = repo.get(session, dataset_ref, for_update=True)
+    if ds is None or not can_read_dataset(actor, ds.owner_org, ds.private, ds.state):
+        raise NotFound(f"Dataset {dataset_ref!r} not found")
+    require_role(actor, ds.owner_org, "editor", f"edit dataset {ds.name}")
+    return ds
+
+
+def _commit_change(session: Session, actor: Actor, ds: Dataset, before: DatasetOut) -> None:
+    ds.metadata_modified = utcnow()
+    ds.revision += 1
+    session.flush()
+    history.record(session, actor, "changed", before, dataset_out(ds))
+
+
+def _find(ds: Dataset, resource_id: str) -> Resource:
+    for res in ds.resources:
+        if res.id == resource_id:
+            return res
+    raise NotFound(f"Resource {resource_id!r} not found")
+
+
+def find_dataset_of_resource(session: Session, resource_id: str) -> str | None:
+    res = session.get(Resource, resource_id)
+    return res.dataset_id if res is not None else None
+
+
+def get_resource(session: Session, actor: Actor, resource_id: str) -> ResourceOut:
+    dataset_id = find_dataset_of_resource(session, resource_id)
+    ds = repo.get(session, dataset_id) if dataset_id else None
+    if ds is None or not can_read_dataset(actor, ds.owner_org, ds.private, ds.state):
+        raise NotFound(f"Resource {resource_id!r} not found")
+    return resource_out(_find(ds, resource_id))
+
+
+def create_resource(
+    session: Session, actor: Actor, dataset_ref: str, data: ResourceIn
+) -> ResourceOut:
+    ds = _writable(session, actor, dataset_ref)
+    before = dataset_out(ds)
+    errors = FieldErrors()
+    res = Resource(extras={}, created=utcnow(), position=len(ds.resources))
+    if data.id:
+        if session.get(Resource, data.id) is not None:
+            errors.add("id", "A resource with this id already exists")
+        res.id = data.id
+    _fill(session, res, data, errors, "")
+    if errors:
+        raise Invalid("The resource is not valid: see the message for each field", errors.fields)
+    ds.resources.append(res)
+    _commit_change(session, actor, ds, before)
+    return resource_out(res)
+
+
+def update_resource(
+    session: Session, actor: Actor, resource_id: str, data: ResourceIn | ResourcePatch
+) -> ResourceOut:
+    """ResourceIn replaces the resource's fields; ResourcePatch changes the ones sent."""
+    dataset_id = find_dataset_of_resource(session, resource_id)
+    if dataset_id is None:
+        raise NotFound(f"Resource {resource_id!r} not found")
+    ds = _writable(session, actor, dataset_id)
+    res = _find(ds, resource_id)
+    before = dataset_out(ds)
+    errors = FieldErrors()
+    _fill(session, res, data, errors, "")
+    if errors:
+        raise Invalid("The resource is not valid: see the message for each field", errors.fields)
+    _commit_change(session, actor, ds, before)
+    return resource_out(res)
+
+
+def delete_resource(session: Session, actor: Actor, resource_id: str) -> None:
+    dataset_id = find_dataset_of_resource(session, resource_id)
+    if dataset_id is None:
+        raise NotFound(f"Resource {resource_id!r} not found")
+    ds = _writable(session, actor, dataset_id)
+    before = dataset_out(ds)
+    res = _find(ds, resource_id)
+    ds.resources.remove(res)
+    for position, other in enumerate(ds.resources):
+        other.position = position
+    _commit_change(session, actor, ds, before)

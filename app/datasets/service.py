@@ -1,0 +1,272 @@
+"""Dataset rules: create, read, update (replace and patch), delete (soft), purge, history.
+
+Every surface calls these functions; authorisation is checked here, once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.actor import Actor
+from app.accounts.permissions import (
+    can_read_dataset,
+    require_authenticated,
+    require_role,
+    require_sysadmin,
+)
+from app.common.validate import FieldErrors, check_name
+from app.datasets import history
+from app.datasets import repository as repo
+from app.datasets.assemble import apply_fields, fields_to_apply
+from app.datasets.convert import dataset_out
+from app.datasets.resources import replace_resources
+from app.datasets.schemas import DatasetCreate, DatasetOut, DatasetPage, DatasetPatch, DatasetUpdate
+from app.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from app.models import Dataset, DatasetActivity, Organization
+from app.organizations import repository as org_repo
+from app.timeutil import utcnow
+
+MAX_LIMIT = 1000
+
+
+def _org_resolver(session: Session, actor: Actor) -> Any:
+    def resolve(ref: str | None, errors: FieldErrors) -> Organization | None:
+        if not ref:
+            errors.add("owner_org", "Missing value: every dataset belongs to an organisation")
+            return None
+        org = org_repo.by_ref(session, ref)
+        if org is None:
+            errors.add("owner_org", f"Organization {ref!r} does not exist")
+            return None
+        require_role(actor, org.id, "editor", f"create or move datasets in {org.name}")
+        return org
+
+    return resolve
+
+
+def _load_visible(session: Session, actor: Actor, ref: str, *, for_update: bool = False) -> Dataset:
+    ds = repo.get(session, ref, for_update=for_update)
+    if ds is None or not can_read_dataset(actor, ds.owner_org, ds.private, ds.state):
+        # Private datasets are indistinguishable from missing ones to outsiders.
+        raise NotFound(f"Dataset {ref!r} not found")
+    return ds
+
+
+def get_dataset(session: Session, actor: Actor, ref: str) -> DatasetOut:
+    return dataset_out(_load_visible(session, actor, ref))
+
+
+def _generated_name(session: Session, org: Organization) -> str:
+    """e-Gov style `{org}_{YYYYMMDD}_{NNNN}`: never munged from a Japanese title."""
+    prefix = f"{org.name}_{utcnow():%Y%m%d}_"
+    numbers = [
+        int(n[len(prefix) :])
+        for n in repo.names_with_prefix(session, prefix)
+        if n[len(prefix) :].isdigit()
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+
+
+def _check_revision(ds: Dataset, if_match: int | None) -> None:
+    if if_match is not None and if_match != ds.revision:
+        raise PreconditionFailed(
+            f"Dataset {ds.name} has changed (revision {ds.revision}, you sent {if_match}): "
+            "reload it and apply your change again"
+        )
+
+
+def _touch(ds: Dataset) -> None:
+    ds.metadata_modified = utcnow()
+    ds.revision = (ds.revision or 0) + 1
+
+
+def create_dataset(
+    session: Session, actor: Actor, data: DatasetCreate, *, dataset_id: str | None = None
+) -> DatasetOut:
+    require_authenticated(actor)
+    errors = FieldErrors()
+    ds = Dataset(
+        tags=[], categories=[], measures=[], resources=[], extras={}, local_fields=[], revision=1
+    )
+    if dataset_id is not None:
+        if repo.id_taken(session, dataset_id):
+            raise Conflict(f"Dataset id {dataset_id} already exists", {"id": ["Already exists"]})
+        ds.id = dataset_id
+    apply_fields(
+        session, ds, fields_to_apply(data, "create"), errors, _org_resolver(session, actor)
+    )
+    if data.name is not None:
+        check_name(errors, "name", data.name)
+        if not errors.fields.get("name") and repo.name_taken(session, data.name):
+            errors.add("name", "That URL is already in use.")
+    if data.resources:
+        replace_resources(session, ds, data.resources, errors)
+    if errors:
+        raise Invalid("The dataset is not valid: see the message for each field", errors.fields)
+    if not ds.title:
+        ds.title = data.name or ""
+    ds.creator_user_id = actor.user_id
+    now = utcnow()
+    ds.metadata_created = now
+    ds.metadata_modified = now
+    ds.name = data.name or _generated_name(session, ds.organization)
+    session.add(ds)
+    _flush_new(session, ds, generated=data.name is None)
+    if not ds.title:
+        ds.title = ds.name
+    out = dataset_out(ds)
+    history.record(session, actor, "new", None, out)
+    return out
+
+
+def _flush_new(session: Session, ds: Dataset, *, generated: bool) -> None:
+    """Insert, retrying a generated name if a concurrent writer took the same number."""
+    for _attempt in range(5):
+        try:
+            with session.begin_nested():
+                session.flush()
+            return
+        except IntegrityError as exc:
+            if not generated or not repo.name_taken(session, ds.name):
+                raise Conflict("That URL is already in use.", {"name": ["Already in use"]}) from exc
+            ds.name = _generated_name(session, ds.organization)
+    raise Conflict("Could not generate a free dataset name; give one explicitly")
+
+
+def update_dataset(
+    session: Session,
+    actor: Actor,
+    ref: str,
+    data: DatasetUpdate | DatasetPatch,
+    *,
+    mode: str,
+    if_match: int | None = None,
+) -> DatasetOut:
+    """mode "replace" (CKAN package_update, PUT) or "patch" (package_patch, PATCH)."""
+    ds = _load_visible(session, actor, ref, for_update=True)
+    require_role(actor, ds.owner_org, "editor", f"edit dataset {ds.name}")
+    _check_revision(ds, if_match)
+    before = dataset_out(ds)
+    errors = FieldErrors()
+    values = fields_to_apply(data, "patch" if mode == "patch" else "replace")
+    apply_fields(session, ds, values, errors, _org_resolver(session, actor))
+    if data.name is not None and data.name != ds.name:
+        check_name(errors, "name", data.name)
+        if not errors.fields.get("name") and repo.name_taken(session, data.name, ds.id):
+            errors.add("name", "That URL is already in use.")
+        ds.name = data.name
+    if "resources" in values and values["resources"] is not None:
+        replace_resources(session, ds, values["resources"], errors)
+    if errors:
+        raise Invalid("The dataset is not valid: see the message for each field", errors.fields)
+    if not ds.title:
+        ds.title = ds.name
+    return _finish_change(session, actor, ds, before)
+
+
+def _finish_change(
+    session: Session, actor: Actor, ds: Dataset, before: DatasetOut, activity: str = "changed"
+) -> DatasetOut:
+    _touch(ds)
+    session.flush()
+    after = dataset_out(ds)
+    changes = history.diff(before.model_dump(mode="json"), after.model_dump(mode="json"))
+    if ds.origin == "harvest" and actor.name != "harvester":
+        # Fields an editor changed locally survive the next harvest.
+        ds.local_fields = sorted(set(ds.local_fields or []) | set(changes) - {"local_fields"})
+        after = dataset_out(ds)
+    history.record(session, actor, activity, before, after)
+    return after
+
+
+def delete_dataset(session: Session, actor: Actor, ref: str) -> DatasetOut:
+    """Soft delete: the dataset disappears from lists and feeds but can be restored or purged."""
+    ds = _load_visible(session, actor, ref, for_update=True)
+    require_role(actor, ds.owner_org, "editor", f"delete dataset {ds.name}")
+    if ds.state == "deleted":
+        return dataset_out(ds)
+    before = dataset_out(ds)
+    ds.state = "deleted"
+    ds.deleted_at = utcnow()
+    return _finish_change(session, actor, ds, before, "deleted")
+
+
+def purge_dataset(session: Session, actor: Actor, ref: str) -> None:
+    require_sysadmin(actor, "purge datasets")
+    ds = repo.get(session, ref, for_update=True)
+    if ds is None:
+        raise NotFound(f"Dataset {ref!r} not found")
+    last = dataset_out(ds)
+    last.state = "deleted"
+    history.record(session, actor, "purged", last, last)
+    session.delete(ds)
+    session.flush()
+
+
+def activity_list(
+    session: Session, actor: Actor, ref: str, *, limit: int = 31, offset: int = 0
+) -> list[DatasetActivity]:
+    ds = _load_visible(session, actor, ref)
+    return history.for_dataset(session, ds.id, min(limit, 100), offset)
+
+
+def encode_cursor(ds: DatasetOut) -> str:
+    raw = json.dumps([ds.metadata_modified.isoformat(), ds.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        when, last_id = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(when), str(last_id)
+    except (ValueError, TypeError) as exc:
+        raise Invalid(
+            "Bad cursor: pass back the next_cursor of a previous page", {"cursor": ["Invalid"]}
+        ) from exc
+
+
+def list_datasets(
+    session: Session,
+    actor: Actor,
+    *,
+    organization: str | None = None,
+    q: str | None = None,
+    category: str | None = None,
+    measure: str | None = None,
+    tag: str | None = None,
+    modified_since: datetime | None = None,
+    page: int = 1,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> DatasetPage:
+    if limit < 1 or limit > MAX_LIMIT:
+        raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", {"limit": ["Out of range"]})
+    if page < 1:
+        raise Invalid("page starts at 1", {"page": ["Out of range"]})
+    org_id: str | None = None
+    if organization:
+        org = org_repo.by_ref(session, organization)
+        if org is None:
+            raise NotFound(f"Organization {organization!r} not found")
+        org_id = org.id
+    stmt = repo.list_query(
+        actor,
+        organization_id=org_id,
+        q=q,
+        category=category,
+        measure=measure,
+        tag=tag,
+        modified_since=modified_since,
+    )
+    after = decode_cursor(cursor) if cursor else None
+    rows = repo.page(session, stmt, offset=(page - 1) * limit, limit=limit, after=after)
+    items = [dataset_out(d) for d in rows]
+    next_cursor = encode_cursor(items[-1]) if len(items) == limit else None
+    return DatasetPage(total=repo.count(session, stmt), items=items, next_cursor=next_cursor)

@@ -1,0 +1,47 @@
+"""Application errors: each carries its HTTP status; every surface renders them its own way."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    status_code = 400
+    kind = "Bad Request"
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class Invalid(AppError):
+    """Input that fails validation; `fields` maps field names to messages."""
+
+    status_code = 422
+    kind = "Validation Error"
+
+
+class NotFound(AppError):
+    status_code = 404
+    kind = "Not Found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    kind = "Conflict"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    kind = "Unauthorized"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    kind = "Forbidden"
+
+
+class PreconditionFailed(AppError):
+    """If-Match did not match the current revision (lost-update protection)."""
+
+    status_code = 412
+    kind = "Precondition Failed"

@@ -1,0 +1,54 @@
+"""Application factory: the lifespan builds the engine; every surface is mounted here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.api import v1
+from app.api.v1 import errors as v1_errors
+from app.config import Settings, get_settings
+from app.db import make_engine, make_sessionmaker
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.effective_database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Japan Open Data Catalogue",
+        version="0.1.0",
+        description="施策と府省庁・地方公共団体のオープンデータのカタログ (native REST API)",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    v1_errors.install(app)
+    app.include_router(v1.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        try:
+            with app.state.engine.connect() as conn:
+                conn.execute(text("select 1"))
+        except Exception as exc:  # readiness must report any database failure, not raise
+            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    return app

@@ -1,0 +1,62 @@
+"""Organisations: ministries and local governments."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.errors import Invalid, NotFound
+from app.models import Organization
+from app.organizations import repository as repo
+from app.organizations.schemas import OrganizationOut, OrganizationPage
+
+ESTAT_SAC = "http://data.e-stat.go.jp/lod/sac/C"
+KIND_FILTERS = ("ministry", "prefecture", "municipality")
+
+
+def spatial_uri(org: Organization) -> str | None:
+    """e-Stat standard area code URI of a local government (first five digits of its code)."""
+    return f"{ESTAT_SAC}{org.code[:5]}" if org.code else None
+
+
+def to_out(org: Organization, dataset_count: int | None = None) -> OrganizationOut:
+    return OrganizationOut(
+        id=org.id,
+        name=org.name,
+        title=org.title,
+        title_en=org.title_en,
+        description=org.description,
+        kind=org.kind,
+        code=org.code,
+        prefecture=org.prefecture,
+        prefecture_code=org.prefecture_code,
+        kana=org.kana,
+        homepage=org.homepage,
+        spatial_uri=spatial_uri(org),
+        dataset_count=dataset_count,
+    )
+
+
+def list_organizations(
+    session: Session,
+    *,
+    kind: str | None = None,
+    prefecture: str | None = None,
+    q: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> OrganizationPage:
+    if kind is not None and kind not in KIND_FILTERS:
+        raise Invalid("Unknown kind", {"kind": [f"Must be one of {', '.join(KIND_FILTERS)}"]})
+    stmt = repo.filtered(kind, prefecture, q)
+    orgs = repo.page(session, stmt, offset, limit)
+    counts = repo.public_dataset_counts(session, [o.id for o in orgs])
+    return OrganizationPage(
+        total=repo.count(session, stmt), items=[to_out(o, counts.get(o.id, 0)) for o in orgs]
+    )
+
+
+def get_organization(session: Session, ref: str) -> OrganizationOut:
+    org = repo.by_ref(session, ref)
+    if org is None:
+        raise NotFound(f"Organization {ref!r} not found")
+    return to_out(org, repo.public_dataset_counts(session, [org.id]).get(org.id, 0))
