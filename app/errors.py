@@ -45,3 +45,10 @@ class PreconditionFailed(AppError):
 
     status_code = 412
     kind = "Precondition Failed"
+
+
+class SearchQueryError(AppError):
+    """A search query or filter the parser cannot read (CKAN's "Search Query Error")."""
+
+    status_code = 400
+    kind = "Search Query Error"
