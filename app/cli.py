@@ -167,3 +167,7 @@ def import_file(
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
