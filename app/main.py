@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.api import v1
+from app.api import guards, v1
 from app.api.v1 import errors as v1_errors
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     v1_errors.install(app)
+    guards.install(app, settings.max_request_bytes)
     app.include_router(v1.router)
 
     @app.get("/healthz", include_in_schema=False)
