@@ -66,6 +66,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Final
 
 __all__ = [
@@ -173,8 +174,21 @@ def segments(normalized: str) -> list[Segment]:
     return [Segment(m.group(), m.group(1) is not None) for m in _SEGMENT_RE.finditer(normalized)]
 
 
+# Five hex digits per code point, memoised: the formatting dominated the token loop.
+_HEX5: dict[str, str] = {}
+
+
+def _hex5(ch: str) -> str:
+    code = _HEX5.get(ch)
+    if code is None:
+        code = f"{ord(ch):05x}"
+        if len(_HEX5) < 200_000:  # bounded: there are fewer CJK code points than that
+            _HEX5[ch] = code
+    return code
+
+
 def _bigram(first: str, second: int) -> str:
-    return f"b{ord(first):05x}{second:05x}"
+    return f"b{_hex5(first)}{second:05x}"
 
 
 def _word_token(word: str) -> str:
@@ -184,7 +198,8 @@ def _word_token(word: str) -> str:
 
 
 def _run_bigrams(run: str) -> list[str]:
-    return [_bigram(run[i], ord(run[i + 1])) for i in range(len(run) - 1)]
+    codes = [_hex5(ch) for ch in run]
+    return ["b" + a + b for a, b in pairwise(codes)]
 
 
 def index_tokens(text: str) -> list[str]:
