@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     publisher_name: str = "デジタル庁"
     # Outbound HTTP allow-list (hosts or addresses that bypass the private-address refusal).
     harvest_allowed_hosts: str = ""
+    # Run due harvest jobs in a thread of the web process (SQLite only; `catalog serve` turns it
+    # on; PostgreSQL deployments run `catalog worker` processes instead). Off in tests.
+    harvest_scheduler: bool = False
     max_request_bytes: int = 10 * 1024 * 1024
     token_default_days: int = 365
 

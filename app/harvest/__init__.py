@@ -1,0 +1,1 @@
+"""Harvesting: pull CKAN, DCAT and other catalogues of this kind into the catalogue."""

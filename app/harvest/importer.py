@@ -1,0 +1,367 @@
+"""Import a page of remote records: add, update, leave unchanged, skip duplicates, or error.
+
+Rules (PRODUCT.md §5):
+- identity: the source's key (remote URI / identifier / remote id) in harvest_record, so a
+  record never duplicates across runs; a record whose URI or identifier another source already
+  brought in, or whose id a local dataset already has, is skipped and flagged, not duplicated;
+- idempotent: the content hash of what we would write; equal hash = no write at all;
+- local edits survive: fields in the dataset's local_fields are never overwritten;
+- a record withdrawn earlier comes back with its local additions (a patch, not a replace);
+- names are kept as the source has them; a clash gets a free `-2`, `-3`... suffix;
+- a value our catalogue refuses (unknown frequency, bad e-mail...) is dropped with a message
+  instead of losing the whole record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.actor import Actor
+from app.common.validate import NAME_RE
+from app.datasets import service as datasets
+from app.datasets.schemas import DatasetCreate, DatasetFields, DatasetPatch, Provenance
+from app.errors import AppError, Invalid
+from app.harvest import repository as repo
+from app.harvest.schemas import SourceConfig
+from app.harvest.sources.base import Page, RemoteRecord
+from app.models import HarvestRecord
+from app.timeutil import utcnow
+
+HARVESTER = Actor(name="harvester", sysadmin=True)
+# DatasetOut names of local fields -> the input field they come from.
+OUTPUT_TO_INPUT = {"organization": "owner_org", "license": "license_id"}
+MAX_REPAIRS = 3
+
+
+@dataclass
+class Context:
+    """What a job carries from page to page (ids and counts only, never whole records)."""
+
+    source_id: str
+    source_type: str
+    org_name: str
+    config: SourceConfig
+    job_id: str
+    licenses: dict[str, str]
+    categories: set[str]
+    measures: set[str]
+    seen: set[str] = field(default_factory=set)
+    tombstones: dict[str, str] = field(default_factory=dict)  # key -> remote url
+    stats: dict[str, int] = field(default_factory=dict)
+    watermark: datetime | None = None
+    orgs: dict[str, str | None] = field(default_factory=dict)
+
+    def count(self, status: str) -> None:
+        self.stats[status] = self.stats.get(status, 0) + 1
+
+
+@dataclass
+class Outcome:
+    status: str
+    dataset_id: str | None = None
+    dataset_name: str | None = None
+    message: str = ""
+
+
+@dataclass
+class PageState:
+    """What one page's records need from the database, read in a few queries per page."""
+
+    records: dict[str, HarvestRecord]
+    states: dict[str, tuple[str, str, list[str]]]  # dataset id -> (state, name, local_fields)
+    owners: dict[str, str]  # dataset id -> name, for ids the page's new records ask for
+    taken: set[str]  # dataset names known to be in use
+    new_records: list[dict[str, Any]] = field(default_factory=list)
+
+
+def content_hash(data: DatasetCreate) -> str:
+    raw = orjson.dumps(data.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _owner(session: Session, ctx: Context, remote_org: str | None) -> str:
+    remote_first = ctx.config.remote_organizations
+    if remote_first is None:
+        remote_first = ctx.source_type == "catalog"
+    if not remote_first or not remote_org:
+        return ctx.org_name
+    if remote_org not in ctx.orgs:
+        ctx.orgs[remote_org] = repo.organization_ids(session, [remote_org]).get(remote_org)
+    return ctx.orgs[remote_org] or ctx.org_name
+
+
+def prepare(
+    session: Session, ctx: Context, rec: RemoteRecord, data: DatasetCreate
+) -> DatasetCreate:
+    """The record as this catalogue will hold it: owner, defaults, known vocabulary only."""
+    values = data.model_dump(exclude_unset=True)
+    values["owner_org"] = _owner(session, ctx, rec.remote_org)
+    cfg = ctx.config
+    licence = (data.license_id or "").strip() or cfg.default_license
+    values["license_id"] = ctx.licenses.get(licence.lower()) if licence else None
+    if licence and values["license_id"] is None:
+        extras = dict(values.get("extras") or {})
+        extras["remote_license"] = licence
+        values["extras"] = extras
+        fallback = cfg.default_license or ""
+        values["license_id"] = ctx.licenses.get(fallback.lower(), fallback or None)
+    values["tags"] = list(dict.fromkeys((data.tags or []) + cfg.default_tags))
+    categories = (data.categories or []) + cfg.default_categories
+    values["categories"] = [c for c in dict.fromkeys(categories) if c in ctx.categories]
+    values["measures"] = [m for m in data.measures or [] if m in ctx.measures]
+    return DatasetCreate(**values)
+
+
+def _drop_invalid(data: DatasetCreate | DatasetPatch, exc: Invalid) -> tuple[Any, list[str]]:
+    """The same input without the values the service refused, and what was dropped."""
+    values = data.model_dump(exclude_unset=True)
+    dropped: list[str] = []
+    for key, messages in exc.fields.items():
+        parts = key.split("__")
+        if len(parts) == 3 and parts[0] == "resources" and parts[1].isdigit():
+            resources = values.get("resources") or []
+            index = int(parts[1])
+            if index < len(resources) and parts[2] in resources[index]:
+                resources[index].pop(parts[2])
+                dropped.append(f"{key} ({'; '.join(messages)})")
+        elif key in DatasetFields.model_fields and key not in ("owner_org", "name"):
+            values[key] = None
+            dropped.append(f"{key} ({'; '.join(messages)})")
+    return type(data)(**values), dropped
+
+
+def _free_name(
+    session: Session, page: PageState, wanted: str | None, current: str | None = None
+) -> str | None:
+    """The remote name if free (or ours already), else the first free `name-N`."""
+    if not wanted or not NAME_RE.match(wanted) or wanted == current:
+        return current
+    if wanted not in page.taken:
+        page.taken.add(wanted)
+        return wanted
+    candidates = [f"{wanted[:95]}-{n}" for n in range(2, 100)]
+    taken = repo.names_taken(session, candidates) | page.taken
+    name = next((c for c in candidates if c not in taken), current)
+    if name is not None:
+        page.taken.add(name)
+    return name
+
+
+def _error_text(exc: AppError) -> str:
+    details = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
+    return f"{exc.message}{' (' + details + ')' if details else ''}"
+
+
+def _provenance(ctx: Context, rec: RemoteRecord, digest: str) -> Provenance:
+    return Provenance(
+        harvest_source_id=ctx.source_id,
+        remote_id=rec.remote_id,
+        remote_uri=rec.remote_uri,
+        remote_modified=rec.modified,
+        content_hash=digest,
+    )
+
+
+def _wanted_id(rec: RemoteRecord) -> str | None:
+    return rec.wanted_id if rec.wanted_id and len(rec.wanted_id) <= 36 else None
+
+
+def _create(
+    session: Session,
+    ctx: Context,
+    page: PageState,
+    rec: RemoteRecord,
+    data: DatasetCreate,
+    digest: str,
+) -> Outcome:
+    wanted_id = _wanted_id(rec)
+    if wanted_id is not None and wanted_id in page.owners:
+        return Outcome(
+            "skipped",
+            message=f"a dataset with the same id already exists here ({page.owners[wanted_id]}): "
+            "not duplicated",
+        )
+    data = data.model_copy(update={"name": _free_name(session, page, data.name)})
+    dropped: list[str] = []
+    for _attempt in range(MAX_REPAIRS):
+        try:
+            with session.begin_nested():
+                out = datasets.create_dataset(
+                    session,
+                    HARVESTER,
+                    data,
+                    dataset_id=wanted_id,
+                    provenance=_provenance(ctx, rec, digest),
+                )
+            break
+        except Invalid as exc:
+            data, more = _drop_invalid(data, exc)
+            if not more:
+                raise
+            dropped += more
+    else:
+        raise Invalid("still invalid after dropping the refused values")
+    page.new_records.append(
+        {
+            "source_id": ctx.source_id,
+            "remote_key": rec.key,
+            "remote_id": rec.remote_id,
+            "remote_uri": rec.remote_uri,
+            "identifier": rec.identifier,
+            "dataset_id": out.id,
+            "content_hash": digest,
+            "remote_modified": rec.modified,
+        }
+    )
+    message = f"dropped invalid values: {'; '.join(dropped)}" if dropped else ""
+    return Outcome("added", out.id, out.name, message)
+
+
+def _update(
+    session: Session,
+    ctx: Context,
+    page: PageState,
+    rec: RemoteRecord,
+    data: DatasetCreate,
+    digest: str,
+    record: HarvestRecord,
+    state: tuple[str, str, list[str]],
+) -> Outcome:
+    current_state, current_name, local_fields = state
+    local = {OUTPUT_TO_INPUT.get(f, f) for f in local_fields}
+    values = {k: getattr(data, k) for k in DatasetFields.model_fields if k not in local}
+    if values.get("resources") is None:
+        values.pop("resources", None)  # the source says nothing about resources: keep ours
+    if "state" in local and current_state == "deleted":
+        values.pop("state", None)  # an editor withdrew it here: the harvest does not undo that
+    else:
+        values["state"] = data.state or "active"
+    values["name"] = (
+        current_name if "name" in local else _free_name(session, page, data.name, current_name)
+    )
+    patch = DatasetPatch(**values)
+    dropped: list[str] = []
+    assert record.dataset_id is not None
+    for _attempt in range(MAX_REPAIRS):
+        try:
+            with session.begin_nested():
+                out = datasets.update_dataset(
+                    session,
+                    HARVESTER,
+                    record.dataset_id,
+                    patch,
+                    mode="patch",
+                    provenance=_provenance(ctx, rec, digest),
+                )
+            break
+        except Invalid as exc:
+            patch, more = _drop_invalid(patch, exc)
+            if not more:
+                raise
+            dropped += more
+    else:
+        raise Invalid("still invalid after dropping the refused values")
+    restored = record.status == "deleted" and out.state == "active"
+    record.content_hash = digest
+    record.status = "active"
+    record.remote_modified = rec.modified
+    record.remote_uri = rec.remote_uri
+    record.identifier = rec.identifier
+    record.last_changed = utcnow()
+    notes = ["restored: it is back at the source"] if restored else []
+    if local:
+        notes.append(f"kept local edits: {', '.join(sorted(local))}")
+    if dropped:
+        notes.append(f"dropped invalid values: {'; '.join(dropped)}")
+    return Outcome("updated", out.id, out.name, "; ".join(notes))
+
+
+def import_record(
+    session: Session, ctx: Context, page: PageState, rec: RemoteRecord
+) -> Outcome | None:
+    ctx.seen.add(rec.key)
+    record = page.records.get(rec.key)
+    if rec.tombstone:
+        if record is not None and record.status == "active" and record.dataset_id:
+            ctx.tombstones[rec.key] = rec.url
+        return None  # reported when deletions are applied, after the threshold check
+    ctx.tombstones.pop(rec.key, None)  # a later upsert wins over an earlier tombstone
+    if rec.error is not None or rec.data is None:
+        return Outcome("errored", message=rec.error or "no data")
+    if rec.modified is not None and (ctx.watermark is None or rec.modified > ctx.watermark):
+        ctx.watermark = rec.modified
+    try:
+        data = prepare(session, ctx, rec, rec.data)
+        digest = content_hash(data)
+        state = page.states.get(record.dataset_id) if record and record.dataset_id else None
+        if record is not None and state is not None:
+            if record.status == "active" and record.content_hash == digest:
+                return Outcome("unchanged", record.dataset_id, state[1])
+            return _update(session, ctx, page, rec, data, digest, record, state)
+        if record is not None:
+            session.delete(record)  # its dataset was purged here: start afresh
+            session.flush()
+        duplicate = repo.duplicate_of(session, ctx.source_id, rec.remote_uri, rec.identifier)
+        if duplicate is not None:
+            other = repo.source_name(session, duplicate.source_id)
+            return Outcome(
+                "skipped",
+                duplicate.dataset_id,
+                message=f"same URI/identifier as a dataset harvested from source {other}: "
+                "not duplicated",
+            )
+        return _create(session, ctx, page, rec, data, digest)
+    except AppError as exc:
+        return Outcome("errored", message=_error_text(exc))
+    except IntegrityError as exc:
+        return Outcome("errored", message=f"conflicts with data already here: {exc.orig}")
+
+
+def _page_state(session: Session, ctx: Context, records: list[RemoteRecord]) -> PageState:
+    known = repo.records_by_key(session, ctx.source_id, [r.key for r in records])
+    dataset_ids = [r.dataset_id for r in known.values() if r.dataset_id]
+    # Rows first, then (in the dataset service) the feed-order lock: the order web requests
+    # take them in, so the two cannot deadlock.
+    repo.lock_datasets(session, dataset_ids)
+    fresh = [r for r in records if r.key not in known or known[r.key].dataset_id is None]
+    wanted_ids = [i for i in (_wanted_id(r) for r in fresh) if i]
+    names = [r.data.name for r in records if r.data is not None and r.data.name]
+    return PageState(
+        records=known,
+        states=repo.dataset_states(session, dataset_ids),
+        owners=repo.dataset_names(session, wanted_ids),
+        taken=repo.names_taken(session, names),
+    )
+
+
+def import_page(session: Session, ctx: Context, page: Page) -> None:
+    latest: dict[str, RemoteRecord] = {}
+    for rec in page.records:
+        latest.pop(rec.key, None)
+        latest[rec.key] = rec
+    state = _page_state(session, ctx, list(latest.values()))
+    rows: list[dict[str, Any]] = []
+    for rec in latest.values():
+        outcome = import_record(session, ctx, state, rec)
+        if outcome is None:
+            continue
+        ctx.count(outcome.status)
+        rows.append(
+            {
+                "remote_key": rec.key,
+                "remote_url": rec.url,
+                "dataset_id": outcome.dataset_id,
+                "dataset_name": outcome.dataset_name,
+                "status": outcome.status,
+                "message": outcome.message,
+            }
+        )
+    repo.add_records(session, state.new_records)
+    repo.add_objects(session, ctx.job_id, rows)

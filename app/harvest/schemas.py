@@ -1,0 +1,133 @@
+"""Harvest sources, jobs and reports: what the service takes in and gives out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SourceType = Literal["ckan", "dcat", "catalog"]
+JOB_STATUSES = ("queued", "running", "finished", "failed")
+RECORD_STATUSES = ("added", "updated", "unchanged", "deleted", "errored", "skipped")
+
+
+class SourceConfig(BaseModel):
+    """Per-source settings; unknown keys are refused so a typo cannot be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # CKAN filters (organisation / group names on the remote portal)
+    organizations: list[str] = Field(default_factory=list)
+    organizations_exclude: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+    groups_exclude: list[str] = Field(default_factory=list)
+    rows: int = Field(default=100, ge=1, le=1000, description="records per page requested")
+    # Defaults given to every harvested dataset
+    default_tags: list[str] = Field(default_factory=list)
+    default_categories: list[str] = Field(default_factory=list)
+    default_license: str | None = None
+    remote_organizations: bool | None = Field(
+        default=None,
+        description="use the remote organisation when one of that name exists here "
+        "(default: yes for catalog sources, no otherwise: the source's organisation)",
+    )
+    # Deletion
+    delete_policy: Literal["withdraw", "keep"] = "withdraw"
+    delete_threshold: float = Field(
+        default=20, ge=0, le=100, description="percent of the source that may vanish in one run"
+    )
+    # Incremental runs (CKAN): by metadata_modified; a full run (which also detects
+    # deletions) every `full_every_days` days, or when asked.
+    incremental: bool = True
+    full_every_days: int = Field(default=7, ge=0)
+    incremental_overlap_minutes: int = Field(default=60, ge=0)
+    # DCAT: force a parser instead of trusting Content-Type (turtle, xml, json-ld, nt)
+    format: str | None = None
+    # Network limits
+    timeout: float = Field(default=30, gt=0, le=600, description="seconds per read")
+    max_page_mb: int = Field(default=64, ge=1, le=1024)
+    retries: int = Field(default=1, ge=0, le=5)
+    max_pages: int = Field(default=100_000, ge=1)
+
+
+class SourceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="[a-z0-9_-]{2,100}")
+    title: str = ""
+    type: SourceType
+    url: str
+    organization: str = Field(description="owner organisation (name or id)")
+    schedule: str = Field(default="0 3 * * *", description="cron, Japan time; default nightly")
+    config: SourceConfig = Field(default_factory=SourceConfig)
+    active: bool = True
+
+
+class SourcePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    url: str | None = None
+    organization: str | None = None
+    schedule: str | None = None
+    config: SourceConfig | None = None
+    active: bool | None = None
+
+
+class JobStats(BaseModel):
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    errored: int = 0
+    skipped: int = 0
+
+
+class JobOut(BaseModel):
+    id: str
+    source: str
+    status: str
+    trigger: str
+    mode: str
+    full: bool
+    created: datetime
+    started: datetime | None
+    finished: datetime | None
+    stats: JobStats
+    message: str
+
+    @property
+    def warnings(self) -> bool:
+        return self.status == "finished" and bool(self.message or self.stats.errored)
+
+
+class SourceOut(BaseModel):
+    id: str
+    name: str
+    title: str
+    type: str
+    url: str
+    organization: str
+    schedule: str
+    config: SourceConfig
+    active: bool
+    next_run_at: datetime | None
+    created: datetime
+    modified: datetime
+    last_job: JobOut | None = None
+
+
+class RecordOut(BaseModel):
+    remote_key: str
+    remote_url: str
+    dataset_id: str | None
+    dataset_name: str | None
+    status: str
+    message: str
+
+
+class JobReport(BaseModel):
+    job: JobOut
+    total: int = Field(description="records matching the status filter")
+    records: list[RecordOut]
