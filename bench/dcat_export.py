@@ -1,0 +1,301 @@
+"""DCAT export benchmark: our streaming writers against the rdflib way, and export memory.
+
+    python bench/dcat_export.py                  # 10,000 for the comparison, RSS at 10k and 100k
+    python bench/dcat_export.py --n 2000 --big 20000 --skip-rdflib-formats ttl   # quicker
+
+What it does, and what it bypasses:
+
+* builds a fresh SQLite database under a temporary folder through the migrations and the seed
+  loader (as `catalog init` does), then bulk-inserts generated datasets with SQLAlchemy Core
+  `executemany` straight into the dataset, resource, tag and link tables. That bypasses the
+  dataset service (validation, history, search index), which the export never reads; it is
+  ~100x faster than creating 100,000 datasets through the service. The corpus imitates
+  BASELINES.md: Japanese title + 3 tags + 100-400 character description, ~2 distributions
+  per dataset, the 1,806 seeded publishers with a skewed (Zipf-like) share, a licence, a
+  category, sometimes a measure, a period and a standard-dataset kind;
+* loads the first N public datasets as DatasetOut records once (the same records for both);
+* times, per format (N-Triples, Turtle, JSON-LD), in one run on the same records:
+  - ours: the mapping table's triples written by `app.dcat.stream` writers, one dataset per
+    chunk, shared nodes described once (what `catalog export` and /dump do);
+  - the ckanext-dcat way: for each page of 100 datasets, the same triples added to a fresh
+    rdflib Graph, then `Graph.serialize` in that format;
+  and prints datasets/second and the ratio;
+* runs the whole `catalog export --format nt.gz` path (database -> gzip file) in a child
+  process at N and at BIG datasets, and prints datasets/second and the child's peak RSS:
+  the export reads keyset batches of 500 in short transactions, so the peak must not grow
+  with the catalogue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import insert, select
+
+from app import migrate
+from app.catalog.seed_loader import load_seed
+from app.config import Settings
+from app.datasets.schemas import DatasetOut
+from app.db import make_engine, make_sessionmaker, session_scope
+from app.dcat import documents
+from app.dcat.codec import Emission
+from app.dcat.context import Context
+from app.dcat.formats import BY_EXT
+from app.dcat.stream import serialize_with_rdflib, writer
+from app.dcat_export import service as svc
+from app.models import (
+    Category,
+    Dataset,
+    Measure,
+    Organization,
+    Resource,
+    Tag,
+    dataset_category,
+    dataset_measure,
+    dataset_tag,
+)
+
+BASE = "http://catalog.example.jp"
+PAGE = 100  # ckanext-dcat's page size
+_WORDS = (
+    "避難所 保育所 人口 世帯 観光 施設 公園 交通 道路 河川 防災 医療 介護 子育て 教育 図書館 "
+    "文化財 AED 公衆トイレ 消防水利 イベント 予算 決算 統計 地域 年齢別 公共施設 オープンデータ "
+    "バス停 駐輪場 給水 ごみ 収集日 選挙 投票所 気象 地震 津波 浸水 想定 区域 一覧 位置情報"
+)
+WORDS = _WORDS.split(" ")
+FORMATS = ("CSV", "XLSX", "PDF", "JSON", "GeoJSON", "ZIP")
+KINDS = ("aed", "evacuation_space", "public_facility", "childcare_facility", None, None, None)
+
+
+def text(rng: random.Random, low: int, high: int) -> str:
+    out: list[str] = []
+    target = rng.randint(low, high)
+    while sum(len(w) for w in out) < target:
+        out.append(rng.choice(WORDS))
+        if rng.random() < 0.15:
+            out.append("。")
+    return "".join(out)[:high]
+
+
+def build(url: str, n: int, seed: int = 7) -> None:
+    """Fresh database with the seed and `n` generated public datasets (bulk SQL insert)."""
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    with session_scope(sessions) as session:
+        load_seed(session, Settings(database_url=url, base_uri=BASE))
+    rng = random.Random(seed)
+    with engine.begin() as conn:
+        orgs = [row[0] for row in conn.execute(select(Organization.id).order_by(Organization.id))]
+        cats = [row[0] for row in conn.execute(select(Category.name))]
+        measures = [row[0] for row in conn.execute(select(Measure.id))]
+        weights = [1 / (rank + 1) ** 0.8 for rank in range(len(orgs))]
+        tags = [{"id": str(uuid.uuid4()), "name": f"{w}{i}"} for i, w in enumerate(WORDS * 10)]
+        conn.execute(insert(Tag), tags)
+    start = datetime(2020, 1, 1)
+    batch = 5000
+    for first in range(0, n, batch):
+        ds_rows, res_rows, tag_rows, cat_rows, measure_rows = [], [], [], [], []
+        for i in range(first, min(n, first + batch)):
+            ds_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            when = start + timedelta(minutes=i)
+            ds_rows.append(
+                {
+                    "id": ds_id,
+                    "name": f"bench-{i:07d}",
+                    "title": text(rng, 8, 30),
+                    "notes": text(rng, 100, 400),
+                    "owner_org": rng.choices(orgs, weights)[0],
+                    "license_id": rng.choice(("cc-by-4.0", "pdl-1.0", "cc0-1.0")),
+                    "frequency": rng.choice(("ANNUAL", "MONTHLY", "IRREG", "")),
+                    "spatial": "北海道札幌市" if i % 3 == 0 else "",
+                    "spatial_code": "011002" if i % 3 == 0 else None,
+                    "temporal_start": (when - timedelta(days=365)).date(),
+                    "temporal_end": when.date(),
+                    "issued": when,
+                    "modified": when,
+                    "standard_kind": rng.choice(KINDS),
+                    "contact_email": "opendata@example.lg.jp",
+                    "contact_name": "情報政策課",
+                    "metadata_created": when,
+                    "metadata_modified": when,
+                    "extras": {},
+                    "local_fields": [],
+                }
+            )
+            for position in range(rng.choice((1, 2, 2, 3))):
+                fmt = rng.choice(FORMATS)
+                res_rows.append(
+                    {
+                        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                        "dataset_id": ds_id,
+                        "position": position,
+                        "url": f"https://www.example.lg.jp/opendata/{i}/{position}.{fmt.lower()}",
+                        "name": f"{text(rng, 4, 12)} {fmt}",
+                        "format": fmt,
+                        "mimetype": "text/csv" if fmt == "CSV" else "",
+                        "size": rng.randint(1000, 10_000_000),
+                        "created": when,
+                        "metadata_modified": when,
+                        "extras": {},
+                    }
+                )
+            for tag in rng.sample(tags, 3):
+                tag_rows.append({"dataset_id": ds_id, "tag_id": tag["id"]})
+            cat_rows.append({"dataset_id": ds_id, "category_name": rng.choice(cats)})
+            if i % 4 == 0:
+                measure_rows.append({"dataset_id": ds_id, "measure_id": rng.choice(measures)})
+        with engine.begin() as conn:
+            conn.execute(insert(Dataset), ds_rows)
+            conn.execute(insert(Resource), res_rows)
+            conn.execute(insert(dataset_tag), tag_rows)
+            conn.execute(insert(dataset_category), cat_rows)
+            if measure_rows:
+                conn.execute(insert(dataset_measure), measure_rows)
+    engine.dispose()
+
+
+def _ours(records: list[DatasetOut], ctx: Context, ext: str) -> tuple[float, int]:
+    """Seconds (CPU) and bytes for our streaming writer over `records`."""
+    fmt = BY_EXT[ext]
+    gc.collect()
+    began = time.process_time()
+    out = Emission()
+    text_writer = writer(fmt, ctx.plan_ns)
+    size = len(text_writer.header())
+    for ds in records:
+        documents.dataset(ds, ctx, out)
+        size += len(text_writer.chunk(out.take()).encode("utf-8"))
+    size += len(text_writer.footer())
+    return time.process_time() - began, size
+
+
+def _rdflib_way(records: list[DatasetOut], ctx: Context, ext: str) -> float:
+    """Seconds (CPU): a fresh rdflib Graph per page of 100 datasets, then Graph.serialize."""
+    fmt = BY_EXT[ext]
+    gc.collect()
+    began = time.process_time()
+    for first in range(0, len(records), PAGE):
+        page = Emission()
+        for ds in records[first : first + PAGE]:
+            documents.dataset(ds, ctx, page)
+        serialize_with_rdflib(fmt, ctx.plan_ns, page.take())
+    return time.process_time() - began
+
+
+def serialisation(url: str, n: int, skip: set[str], rounds: int) -> None:
+    sessions = make_sessionmaker(make_engine(url))
+    settings = Settings(database_url=url, base_uri=BASE)
+    with session_scope(sessions) as session:
+        ctx = svc.build_context(session, settings)
+    records = list(svc.iter_public_datasets(sessions))[:n]
+    print(
+        f"\nserialisation of the same {len(records):,} datasets (records already loaded; CPU time,"
+        f" best of {rounds} interleaved rounds)"
+    )
+    print(f"{'format':<10}{'ours ds/s':>12}{'rdflib ds/s':>14}{'ratio':>9}{'MB out':>9}")
+    for ext in ("nt", "ttl", "jsonld"):
+        ours_best, theirs_best, size = float("inf"), float("inf"), 0
+        for _round in range(rounds):
+            seconds, size = _ours(records, ctx, ext)
+            ours_best = min(ours_best, seconds)
+            if ext not in skip:
+                theirs_best = min(theirs_best, _rdflib_way(records, ctx, ext))
+        ours = len(records) / ours_best
+        if ext in skip:
+            print(f"{ext:<10}{ours:>12,.0f}{'skipped':>14}{'':>9}{size / 1e6:>9.1f}")
+            continue
+        theirs = len(records) / theirs_best
+        print(f"{ext:<10}{ours:>12,.0f}{theirs:>14,.0f}{ours / theirs:>8.1f}x{size / 1e6:>9.1f}")
+
+
+def child_export(url: str, target: str) -> None:
+    """Run in a child process: the `catalog export` code path, then report peak RSS."""
+    os.environ["CATALOG_DATABASE_URL"] = url
+    os.environ["CATALOG_BASE_URI"] = BASE
+    from typer.testing import CliRunner
+
+    from app.cli import cli
+
+    began = time.perf_counter()
+    result = CliRunner().invoke(cli, ["export", "--format", "nt.gz", "--output", target])
+    elapsed = time.perf_counter() - began
+    if result.exit_code != 0:
+        raise SystemExit(result.output)
+    print(f"{elapsed:.3f} {peak_rss_kib()}")
+
+
+def peak_rss_kib() -> int:
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a
+    child started from the (large) benchmark process would report the parent's size."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def export_run(url: str, n: int, folder: Path) -> None:
+    target = folder / f"export-{n}.nt.gz"
+    done = subprocess.run(
+        [sys.executable, __file__, "--child-export", url, str(target)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    elapsed, peak = done.stdout.strip().splitlines()[-1].split()
+    size = target.stat().st_size / 1e6
+    print(
+        f"{n:>9,} datasets  {n / float(elapsed):>8,.0f} ds/s  peak RSS {int(peak) / 1024:>6.0f} MiB"
+        f"  ({size:.1f} MB nt.gz)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=10_000, help="datasets for the comparison")
+    parser.add_argument("--big", type=int, default=100_000, help="second size for the RSS run")
+    parser.add_argument(
+        "--skip-rdflib-formats", default="", help="comma list (nt,ttl,jsonld) to skip for rdflib"
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="best of N interleaved rounds")
+    parser.add_argument(
+        "--child-export", nargs=2, metavar=("URL", "TARGET"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    if args.child_export:
+        child_export(*args.child_export)
+        return
+    skip = {s for s in args.skip_rdflib_formats.split(",") if s}
+    with tempfile.TemporaryDirectory(prefix="dcat-bench-") as tmp:
+        folder = Path(tmp)
+        small = f"sqlite:///{folder / 'small.db'}"
+        began = time.perf_counter()
+        build(small, args.n)
+        print(f"built {args.n:,} datasets by bulk insert in {time.perf_counter() - began:.1f} s")
+        serialisation(small, args.n, skip, args.rounds)
+        print("\nfull export (catalog export --format nt.gz, database -> file), child process")
+        export_run(small, args.n, folder)
+        (folder / "small.db").unlink()
+        big = f"sqlite:///{folder / 'big.db'}"
+        began = time.perf_counter()
+        build(big, args.big)
+        print(f"(built {args.big:,} datasets in {time.perf_counter() - began:.1f} s)")
+        export_run(big, args.big, folder)
+
+
+if __name__ == "__main__":
+    main()
