@@ -135,8 +135,42 @@ def resource_from_ckan(res: dict[str, Any]) -> ResourceIn:
     return ResourceIn(extras=extras, **known)
 
 
+def _check_shape(pkg: dict[str, Any]) -> None:
+    """Refuse wrongly shaped input (a number for a list...) with per-field messages."""
+    errors: dict[str, list[str]] = {}
+    for key in ("extras", "groups", "tags", "resources"):
+        if pkg.get(key) is not None and not isinstance(pkg[key], list):
+            errors[key] = ["Must be a list"]
+    if isinstance(pkg.get("extras"), list) and not all(isinstance(e, dict) for e in pkg["extras"]):
+        errors["extras"] = ["Each extra must be an object with key and value"]
+    if pkg.get("organization") is not None and not isinstance(pkg["organization"], dict):
+        errors["organization"] = ["Must be an object"]
+    if pkg.get("id") is not None and not isinstance(pkg["id"], str):
+        errors["id"] = ["Must be a string"]
+    if errors:
+        raise Invalid("The dataset is not valid: see the message for each field", errors)
+
+
+def _resources(items: list[Any]) -> list[ResourceIn]:
+    out: list[ResourceIn] = []
+    fields: dict[str, list[str]] = {}
+    for position, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        try:
+            out.append(resource_from_ckan(item))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"])
+                fields.setdefault(f"resources.{position}.{loc}", []).append(err["msg"])
+    if fields:
+        raise Invalid("The dataset is not valid: see the message for each field", fields)
+    return out
+
+
 def from_ckan(pkg: dict[str, Any]) -> tuple[DatasetCreate, str | None]:
     """The DatasetCreate for a CKAN package dict, and the id it asks for (if any)."""
+    _check_shape(pkg)
     data: dict[str, Any] = {}
     extras: dict[str, str] = {}
     for item in pkg.get("extras") or []:
@@ -179,7 +213,7 @@ def from_ckan(pkg: dict[str, Any]) -> tuple[DatasetCreate, str | None]:
         data["tags"] = _split_list(pkg["tag_string"])
         extras.pop("tag_string", None)
     if pkg.get("resources") is not None:
-        data["resources"] = [resource_from_ckan(r) for r in pkg["resources"] if isinstance(r, dict)]
+        data["resources"] = _resources(pkg["resources"])
     data["extras"] = extras
     if pkg.get("name"):
         data["name"] = pkg["name"]
