@@ -19,7 +19,10 @@ from app.catalog.seed_loader import load_seed
 from app.config import get_settings
 from app.datasets.importer import import_package
 from app.db import make_engine, make_sessionmaker, session_scope
+from app.dcat.cli import export as export_command
 from app.errors import AppError
+from app.harvest.cli import harvest_cli, worker_command
+from app.search.cli import search_cli
 
 cli = typer.Typer(
     help="Japan open-data catalogue",
@@ -31,6 +34,10 @@ user_cli = typer.Typer(help="Manage users", no_args_is_help=True)
 token_cli = typer.Typer(help="Manage API tokens", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 cli.add_typer(token_cli, name="token")
+cli.add_typer(harvest_cli, name="harvest")
+cli.command("worker")(worker_command)
+cli.add_typer(search_cli, name="search")
+cli.command("export")(export_command)
 console = Console(stderr=True)
 
 
@@ -70,7 +77,13 @@ def serve(
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
 ) -> None:
     """Serve the web site and the APIs."""
+    import os
+
     import uvicorn
+
+    # On the embedded SQLite default, harvest jobs run in a scheduler thread of the web
+    # process (app.main); on PostgreSQL `catalog worker` processes run them instead.
+    os.environ.setdefault("CATALOG_HARVEST_SCHEDULER", "true")
 
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
 

@@ -9,10 +9,14 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.api import guards, v1
+from app.api import dcat as dcat_api
+from app.api import dcat_dump, guards, v1
+from app.api.ckan import envelope as ckan_envelope
+from app.api.ckan.router import router as ckan_router
 from app.api.v1 import errors as v1_errors
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
+from app.harvest.worker import harvest_scheduler
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,9 +27,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.effective_database_url)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        scheduler = harvest_scheduler(settings, engine)
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             engine.dispose()
 
     app = FastAPI(
@@ -36,8 +43,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     v1_errors.install(app)
+    ckan_envelope.install(app, settings)
     guards.install(app, settings.max_request_bytes)
     app.include_router(v1.router)
+    app.include_router(ckan_router)
+    app.include_router(dcat_api.router)
+    app.include_router(dcat_dump.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
 from app.datasets.schemas import DatasetOut
 from app.models import DatasetActivity
+from app.search import service as search_index
 from app.timeutil import utcnow
+
+# The change feed (app/changes) serves activities in id order. On PostgreSQL ids come from a
+# sequence at insert time, so a slow transaction could commit id 10 after id 11 is visible and a
+# feed reader would skip it: a transaction-level advisory lock, held to commit, makes activity
+# ids follow commit order. SQLite serialises writers anyway (BEGIN IMMEDIATE).
+FEED_LOCK_KEY = 0x6A6F6463  # arbitrary, unique to the activity table
 
 # Bookkeeping fields that change on every write and say nothing about the content.
 _IGNORED = {"metadata_modified", "revision"}
@@ -28,6 +35,12 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     return changes
 
 
+def lock_feed_order(session: Session) -> None:
+    """Take the feed-order lock (PostgreSQL) until this transaction ends; re-entrant."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -36,6 +49,7 @@ def record(
     after: DatasetOut,
     message: str = "",
 ) -> DatasetActivity:
+    lock_feed_order(session)
     before_json = before.model_dump(mode="json") if before is not None else None
     after_json = after.model_dump(mode="json")
     activity = DatasetActivity(
@@ -53,6 +67,11 @@ def record(
         message=message,
     )
     session.add(activity)
+    # The search index follows every write in the same transaction (deleted/purged leave it).
+    if activity_type in ("deleted", "purged"):
+        search_index.remove_dataset(session, after.id)
+    else:
+        search_index.index_dataset(session, after)
     return activity
 
 

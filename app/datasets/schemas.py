@@ -101,6 +101,16 @@ class DatasetPatch(DatasetCreate):
     """A partial update: only the fields that are set change."""
 
 
+class Provenance(BaseModel):
+    """Where a harvested dataset comes from; only the harvester passes this to the service."""
+
+    harvest_source_id: str
+    remote_id: str | None = None
+    remote_uri: str | None = None
+    remote_modified: datetime | None = None
+    content_hash: str | None = None
+
+
 class OrganizationRef(BaseModel):
     id: str
     name: str

@@ -26,7 +26,14 @@ from app.datasets import repository as repo
 from app.datasets.assemble import apply_fields, fields_to_apply
 from app.datasets.convert import dataset_out
 from app.datasets.resources import replace_resources
-from app.datasets.schemas import DatasetCreate, DatasetOut, DatasetPage, DatasetPatch, DatasetUpdate
+from app.datasets.schemas import (
+    DatasetCreate,
+    DatasetOut,
+    DatasetPage,
+    DatasetPatch,
+    DatasetUpdate,
+    Provenance,
+)
 from app.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from app.models import Dataset, DatasetActivity, Organization
 from app.organizations import repository as org_repo
@@ -86,8 +93,22 @@ def _touch(ds: Dataset) -> None:
     ds.revision = (ds.revision or 0) + 1
 
 
+def _apply_provenance(ds: Dataset, provenance: Provenance | None) -> None:
+    """Mark a dataset as harvested (the harvester's hook; other callers pass None)."""
+    if provenance is None:
+        return
+    ds.origin = "harvest"
+    for key, value in provenance.model_dump().items():
+        setattr(ds, key, value)
+
+
 def create_dataset(
-    session: Session, actor: Actor, data: DatasetCreate, *, dataset_id: str | None = None
+    session: Session,
+    actor: Actor,
+    data: DatasetCreate,
+    *,
+    dataset_id: str | None = None,
+    provenance: Provenance | None = None,
 ) -> DatasetOut:
     require_authenticated(actor)
     errors = FieldErrors()
@@ -116,6 +137,7 @@ def create_dataset(
     ds.metadata_created = now
     ds.metadata_modified = now
     ds.name = data.name or _generated_name(session, ds.organization)
+    _apply_provenance(ds, provenance)
     session.add(ds)
     _flush_new(session, ds, generated=data.name is None)
     if not ds.title:
@@ -147,6 +169,7 @@ def update_dataset(
     *,
     mode: str,
     if_match: int | None = None,
+    provenance: Provenance | None = None,
 ) -> DatasetOut:
     """mode "replace" (CKAN package_update, PUT) or "patch" (package_patch, PATCH)."""
     ds = _load_visible(session, actor, ref, for_update=True)
@@ -167,6 +190,9 @@ def update_dataset(
         raise Invalid("The dataset is not valid: see the message for each field", errors.fields)
     if not ds.title:
         ds.title = ds.name
+    if ds.state != "deleted":
+        ds.deleted_at = None  # restored (state set back to active or draft)
+    _apply_provenance(ds, provenance)
     return _finish_change(session, actor, ds, before)
 
 

@@ -10,10 +10,12 @@ from app.models.dataset import (
     dataset_measure,
     dataset_tag,
 )
+from app.models.harvest import HarvestJob, HarvestObject, HarvestRecord, HarvestSource
 from app.models.history import DatasetActivity
 from app.models.measure import Measure, MeasureMinistry, PlanSection, PriorityField
 from app.models.organization import Organization
 from app.models.reference import Catalog, Category, License
+from app.models.search import SearchDoc, SearchSource
 
 __all__ = [
     "ApiToken",
@@ -22,6 +24,10 @@ __all__ = [
     "Category",
     "Dataset",
     "DatasetActivity",
+    "HarvestJob",
+    "HarvestObject",
+    "HarvestRecord",
+    "HarvestSource",
     "License",
     "Measure",
     "MeasureMinistry",
@@ -30,6 +36,8 @@ __all__ = [
     "PlanSection",
     "PriorityField",
     "Resource",
+    "SearchDoc",
+    "SearchSource",
     "Tag",
     "User",
     "dataset_category",
