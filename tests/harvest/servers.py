@@ -61,17 +61,24 @@ class FixtureServer:
                     server.requests.append(seen)
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                # In flight = being processed, until the reply starts: once the client has the
+                # response it may send its next request before this thread gets to run again.
+                processing = True
                 try:
                     handler = server.routes.get(parts.path)
                     reply = handler(seen) if handler else Reply(404, b"not found")
                     if reply.delay:
                         time.sleep(reply.delay)
+                    with server._lock:
+                        server.in_flight -= 1
+                        processing = False
                     self._send(reply)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 finally:
-                    with server._lock:
-                        server.in_flight -= 1
+                    if processing:
+                        with server._lock:
+                            server.in_flight -= 1
 
             def _send(self, reply: Reply) -> None:
                 self.send_response(reply.status)
