@@ -266,6 +266,11 @@ def main() -> None:
             say(f"build (generate + tokenise + load + index): {build:,.1f} s")
             if gin is not None:
                 say(f"  of which CREATE INDEX gin(tsv): {gin:,.1f} s")
+        if args.backend == "postgresql":
+            with engine.connect() as conn:
+                names = ("shared_buffers", "work_mem", "max_parallel_workers_per_gather")
+                shown = [f"{n}={conn.execute(text(f'SHOW {n}')).scalar_one()}" for n in names]
+            say("server: " + ", ".join(shown) + " (random_page_cost=1.1 and jit=off per search)")
         say("index size:")
         for name, size in sizes(engine):
             say(f"  {name:<28} {size / 2**20:>10,.1f} MiB")

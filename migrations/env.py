@@ -16,6 +16,7 @@ target_metadata = Base.metadata
 # Search index objects made by hand in migration 0002, per database (see app/models/search.py).
 _SEARCH_TABLE_PREFIX = "search_fts"
 _SEARCH_COLUMNS = frozenset({("search_doc", "tsv"), ("search_doc", "title_tsv")})
+_SEARCH_INDEXES = frozenset({"ix_search_doc_tsv", "ix_search_doc_title_tsv"})
 
 
 def include_object(
@@ -29,7 +30,7 @@ def include_object(
     if type_ == "column":
         return (obj.table.name, name) not in _SEARCH_COLUMNS
     if type_ == "index":
-        return name != "ix_search_doc_tsv"
+        return name not in _SEARCH_INDEXES
     return True
 
 

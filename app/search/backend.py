@@ -10,6 +10,7 @@ answer every query the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -57,8 +58,8 @@ FacetCounts = dict[str, dict[str, int]]
 class SearchBackend(Protocol):
     name: str
 
-    def prepare(self, session: Session) -> None:
-        """Per-transaction settings before a search (planner costs and the like)."""
+    def tuned(self, session: Session) -> AbstractContextManager[None]:
+        """Planner settings for the statements of one search, restored afterwards."""
 
     def matches(self, match: TextMatch, *, broad: bool = False) -> ColumnElement[bool]:
         """Condition on `search_doc` rows: the document matches `match` (not empty).
@@ -66,9 +67,7 @@ class SearchBackend(Protocol):
         `broad`: many documents match, and the caller wants a page of them in index order.
         """
 
-    def title_matches(
-        self, clauses: tuple[Clause, ...], *, broad: bool = False
-    ) -> ColumnElement[bool]:
+    def title_matches(self, clauses: tuple[Clause, ...]) -> ColumnElement[bool]:
         """Condition: every clause matches the document's title (the relevance boost)."""
 
     def count(self, session: Session, match: TextMatch) -> int:

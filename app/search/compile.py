@@ -191,9 +191,7 @@ def order_for(compiled: Compiled) -> list[OrderKey]:
     return keys
 
 
-def relevance_tiers(
-    compiled: Compiled, backend: SearchBackend, *, broad: bool
-) -> list[ColumnElement[bool]] | None:
+def relevance_tiers(compiled: Compiled, backend: SearchBackend) -> list[ColumnElement[bool]] | None:
     """Conditions of the relevance tiers, best first; None when the sort has no tiers.
 
     relevance = the exact title first, then documents whose title matches every term, then
@@ -203,7 +201,8 @@ def relevance_tiers(
     positive = compiled.match.query.positive
     if compiled.sort != "relevance" or not positive:
         return None
-    in_title = backend.title_matches(positive, broad=broad)
+    # Title matches are few: they drive their tier (matches() alone gets the "broad" hint).
+    in_title = backend.title_matches(positive)
     if not compiled.exact_title:
         return [in_title, not_(in_title)]
     exact = SearchDoc.title_exact == compiled.exact_title

@@ -3,10 +3,8 @@
 of our pre-tokenised text, so PostgreSQL never tokenises Japanese itself.
 
 Values are separated by the `SEPARATOR` token, as FTS5 separates columns and values, so a
-phrase matches the same documents on both databases. `prepare` sets
-``random_page_cost = 1.1`` for the transaction: with the default (4) the planner picks full
-scans for common 2-character queries at a million rows (BASELINES.md); and it turns JIT off,
-whose compile time would dominate these short queries.
+phrase matches the same documents on both databases. `tuned` sets the planner settings a
+search needs for its own statements (see _SETTINGS).
 
 Counting and facets happen in the database (one statement: the matched rows materialised
 once, grouped per single-valued column, and the packed multi-valued facets unnested), since
@@ -15,7 +13,8 @@ shipping a large result set to Python would cost more than grouping it there.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Final
 
 from sqlalchemy import (
@@ -33,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
+from app.errors import AppError
 from app.models.search import SearchDoc
 from app.search.backend import FacetCounts, TextMatch
 from app.search.documents import FACET_SEP, FILTER_CODES, SEPARATOR, IndexTexts
@@ -78,12 +78,36 @@ def _tsquery(query: str) -> ColumnElement[object]:
     )
 
 
+# Planner settings for a search, for its statements only (SET LOCAL, then restored):
+# random_page_cost 1.1 - with the default 4 the planner picks full scans for common
+#   2-character queries at a million rows (BASELINES.md);
+# enable_seqscan off - the planner does not cost detoasting: a sequential scan evaluates @@
+#   on every row's out-of-line tsvector (5 s instead of 0.3 s for a 1-character query);
+# jit off - compiling would cost more than these short queries take.
+_SETTINGS: Final = {"random_page_cost": "1.1", "enable_seqscan": "off", "jit": "off"}
+
+
+def _set_local(session: Session, values: dict[str, str]) -> None:
+    calls = ", ".join(f"set_config('{name}', :{name}, true)" for name in values)
+    session.execute(text(f"SELECT {calls}"), values)
+
+
 class PostgresBackend:
     name = "postgresql"
 
-    def prepare(self, session: Session) -> None:
-        session.execute(text("SET LOCAL random_page_cost = 1.1"))
-        session.execute(text("SET LOCAL jit = off"))
+    @contextmanager
+    def tuned(self, session: Session) -> Iterator[None]:
+        names = ", ".join(f"current_setting('{name}')" for name in _SETTINGS)
+        previous = session.execute(text(f"SELECT {names}")).one()
+        _set_local(session, _SETTINGS)
+        try:
+            yield
+        except AppError:
+            # A user error leaves the transaction usable: restore. After a database error
+            # it is aborted, and the rollback undoes SET LOCAL anyway.
+            _set_local(session, dict(zip(_SETTINGS, previous, strict=True)))
+            raise
+        _set_local(session, dict(zip(_SETTINGS, previous, strict=True)))
 
     def matches(self, match: TextMatch, *, broad: bool = False) -> ColumnElement[bool]:
         if match.has_positive:
@@ -95,9 +119,7 @@ class PostgresBackend:
         )
         return SearchDoc.doc_id.not_in(excluded)
 
-    def title_matches(
-        self, clauses: tuple[Clause, ...], *, broad: bool = False
-    ) -> ColumnElement[bool]:
+    def title_matches(self, clauses: tuple[Clause, ...]) -> ColumnElement[bool]:
         return _TITLE_TSV.bool_op("@@")(_tsquery(to_tsquery(Query(positive=clauses))))
 
     def count(self, session: Session, match: TextMatch) -> int:

@@ -122,7 +122,17 @@ def search_datasets(session: Session, actor: Actor, params: SearchParams) -> Sea
     """
     compiled = compile_params(params)
     backend = backend_for(session)
-    backend.prepare(session)
+    with backend.tuned(session):
+        return _search(session, backend, actor, params, compiled)
+
+
+def _search(
+    session: Session,
+    backend: SearchBackend,
+    actor: Actor,
+    params: SearchParams,
+    compiled: Compiled,
+) -> SearchResult:
     options = {"include_private": params.include_private, "include_drafts": params.include_drafts}
     base = [repo.visibility(actor, **options), *compiled.conditions]
     where = list(base)
@@ -197,7 +207,7 @@ def _page(
     broad = is_broad(total, need)
     if not compiled.match.empty:
         conditions.append(backend.matches(compiled.match, broad=broad))
-    tiers = relevance_tiers(compiled, backend, broad=broad)
+    tiers = relevance_tiers(compiled, backend)
     if tiers is None:
         rows = repo.page(session, conditions, order, offset=offset, limit=rows_wanted + 1)
     else:

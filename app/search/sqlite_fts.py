@@ -17,6 +17,7 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Final
 
 from sqlalchemy import (
@@ -92,8 +93,8 @@ def _doc_id(broad: bool) -> ColumnElement[int]:
 class SqliteFts5Backend:
     name = "sqlite"
 
-    def prepare(self, session: Session) -> None:
-        return None
+    def tuned(self, session: Session) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def matches(self, match: TextMatch, *, broad: bool = False) -> ColumnElement[bool]:
         positive, negative = fts5_expression(match)
@@ -106,11 +107,9 @@ class SqliteFts5Backend:
             raise ValueError("empty text match")
         return conditions[0] if len(conditions) == 1 else conditions[0] & conditions[1]
 
-    def title_matches(
-        self, clauses: tuple[Clause, ...], *, broad: bool = False
-    ) -> ColumnElement[bool]:
+    def title_matches(self, clauses: tuple[Clause, ...]) -> ColumnElement[bool]:
         expr = f"title : ({to_fts5(Query(positive=clauses))})"
-        return _doc_id(broad).in_(_rowids(expr))
+        return SearchDoc.doc_id.in_(_rowids(expr))
 
     def count(self, session: Session, match: TextMatch) -> int:
         positive, negative = fts5_expression(match)

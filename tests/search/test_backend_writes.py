@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -16,6 +16,7 @@ from app.datasets import resources as resource_service
 from app.datasets import service as datasets
 from app.datasets.schemas import DatasetCreate, DatasetPatch, ResourceIn, ResourcePatch
 from app.db import session_scope
+from app.errors import SearchQueryError
 from app.models import SearchDoc
 from app.search import repository as search_repo
 from app.search.params import FieldFilter, SearchParams, SearchResult
@@ -184,3 +185,16 @@ def test_search_endpoint_rejects_bad_queries_with_400(
     response = client.get("/api/v1/search", params=params)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["type"] == "Search Query Error"
+
+
+def test_search_leaves_the_session_settings_as_they_were(backend: Backend) -> None:
+    if backend.name != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's")
+    with backend.sessions() as session:
+        before = session.execute(text("SHOW enable_seqscan")).scalar_one()
+        find(session, "保育")
+        with pytest.raises(SearchQueryError):
+            find(session, '"保育')
+        with pytest.raises(SearchQueryError):
+            find(session, "保育", cursor="garbage")
+        assert session.execute(text("SHOW enable_seqscan")).scalar_one() == before
