@@ -28,10 +28,8 @@ from app.dcat.namespaces import (
     XSD,
 )
 from app.dcat.triples import Iri, Lit, date_lex, iri, mailto, unmailto
-from app.organizations.codes import lg_check_digit
+from app.organizations.codes import ESTAT_SAC, lg_check_digit
 
-# e-Stat standard area codes (statistical LOD): C + the first five digits of the LG code.
-ESTAT_SAC = "http://data.e-stat.go.jp/lod/sac/C"
 PUBLISHER_TYPES = {
     "ministry": "NationalAuthority",
     "prefecture": "RegionalAuthority",

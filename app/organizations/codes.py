@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+# e-Stat standard area code URIs: this prefix + the first five digits of a code.
+ESTAT_SAC = "http://data.e-stat.go.jp/lod/sac/C"
+
 _CODE = re.compile(r"[0-9]{6}")
 _FIRST5 = re.compile(r"[0-9]{5}")
 

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 from app.errors import Invalid, NotFound
 from app.models import Organization
 from app.organizations import repository as repo
+from app.organizations.codes import ESTAT_SAC
 from app.organizations.schemas import OrganizationOut, OrganizationPage
 
-ESTAT_SAC = "http://data.e-stat.go.jp/lod/sac/C"
 KIND_FILTERS = ("ministry", "prefecture", "municipality")
 
 

@@ -29,81 +29,81 @@ def _extras(values: dict[str, Any]) -> list[dict[str, str]]:
     ]
 
 
-def organization_dict(org: OrganizationOut) -> dict[str, Any]:
+def _group(
+    *,
+    ident: str,
+    name: str,
+    title: str,
+    description: str,
+    kind: str,
+    package_count: int,
+    extras: dict[str, Any],
+) -> dict[str, Any]:
+    """The CKAN group/organization dict; features we don't have (images, followers) are empty."""
     return {
-        "id": org.id,
-        "name": org.name,
-        "title": org.title,
-        "display_name": org.title,
-        "description": org.description,
-        "type": "organization",
-        "is_organization": True,
+        "id": ident,
+        "name": name,
+        "title": title,
+        "display_name": title,
+        "description": description,
+        "type": kind,
+        "is_organization": kind == "organization",
         "approval_status": "approved",
         "state": "active",
         "image_url": "",
         "image_display_url": "",
-        "package_count": org.dataset_count or 0,
+        "package_count": package_count,
         "num_followers": 0,
-        "extras": _extras({k: getattr(org, k) for k in ORG_EXTRAS}),
+        "extras": _extras(extras),
         "groups": [],
         "tags": [],
         "users": [],
     }
+
+
+def organization_dict(org: OrganizationOut) -> dict[str, Any]:
+    return _group(
+        ident=org.id,
+        name=org.name,
+        title=org.title,
+        description=org.description,
+        kind="organization",
+        package_count=org.dataset_count or 0,
+        extras={k: getattr(org, k) for k in ORG_EXTRAS},
+    )
 
 
 def category_dict(cat: CategoryOut) -> dict[str, Any]:
-    return {
-        "id": cat.name,
-        "name": cat.name,
-        "title": cat.title,
-        "display_name": cat.title,
-        "description": "",
-        "type": "group",
-        "is_organization": False,
-        "approval_status": "approved",
-        "state": "active",
-        "image_url": "",
-        "image_display_url": "",
-        "package_count": cat.dataset_count,
-        "num_followers": 0,
-        "extras": _extras({"title_en": cat.title_en}),
-        "groups": [],
-        "tags": [],
-        "users": [],
-    }
+    return _group(
+        ident=cat.name,
+        name=cat.name,
+        title=cat.title,
+        description="",
+        kind="group",
+        package_count=cat.dataset_count,
+        extras={"title_en": cat.title_en},
+    )
 
 
 def measure_dict(measure: MeasureOut) -> dict[str, Any]:
     lead = [m.organization or m.name for m in measure.ministries if m.lead]
-    return {
-        "id": measure.id,
-        "name": measure.id,
-        "title": measure.title,
-        "display_name": measure.title,
-        "description": "\n".join(measure.summary),
-        "type": "measure",
-        "is_organization": False,
-        "approval_status": "approved",
-        "state": "active",
-        "image_url": "",
-        "image_display_url": "",
-        "package_count": measure.dataset_count,
-        "num_followers": 0,
-        "extras": _extras(
-            {
-                "section": measure.section,
-                "section_title": measure.section_title,
-                "article": measure.article,
-                "kpi_progress": measure.kpi_progress,
-                "kpi_effect": measure.kpi_effect,
-                "lead_ministries": ",".join(lead),
-                "in_main_text": "true" if measure.in_main_text else "false",
-            }
-        ),
-        "groups": [],
-        "tags": [],
-        "users": [],
-    }
+    return _group(
+        ident=measure.id,
+        name=measure.id,
+        title=measure.title,
+        description="\n".join(measure.summary),
+        kind="measure",
+        package_count=measure.dataset_count,
+        extras={
+            "section": measure.section,
+            "section_title": measure.section_title,
+            "article": measure.article,
+            "kpi_progress": measure.kpi_progress,
+            "kpi_effect": measure.kpi_effect,
+            "lead_ministries": ",".join(lead),
+            "in_main_text": "true" if measure.in_main_text else "false",
+        },
+    )
 
 
 def license_dict(lic: LicenseOut) -> dict[str, Any]:
