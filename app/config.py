@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,10 @@ class Settings(BaseSettings):
     # on; PostgreSQL deployments run `catalog worker` processes instead). Off in tests.
     harvest_scheduler: bool = False
     max_request_bytes: int = 10 * 1024 * 1024
+    # The in-memory search index (app.search.memory): "on" loads it in the background when
+    # the app starts (the database index answers meanwhile), "wait" loads it in the first
+    # search that needs it, "off" never uses it.
+    search_memory: Literal["on", "wait", "off"] = "on"
     token_default_days: int = 365
 
     @field_validator("base_uri")

@@ -17,6 +17,7 @@ from app.api.v1 import errors as v1_errors
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.harvest.worker import harvest_scheduler
+from app.search import memory
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,6 +29,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         scheduler = harvest_scheduler(settings, engine)
+        memory.configure(
+            enabled=settings.search_memory != "off", wait=settings.search_memory == "wait"
+        )
+        memory.warm(engine)
         try:
             yield
         finally:

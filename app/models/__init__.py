@@ -15,7 +15,7 @@ from app.models.history import DatasetActivity
 from app.models.measure import Measure, MeasureMinistry, PlanSection, PriorityField
 from app.models.organization import Organization
 from app.models.reference import Catalog, Category, License
-from app.models.search import SearchDoc, SearchSource
+from app.models.search import SearchDoc, SearchGone, SearchSource, SearchState
 
 __all__ = [
     "ApiToken",
@@ -37,7 +37,9 @@ __all__ = [
     "PriorityField",
     "Resource",
     "SearchDoc",
+    "SearchGone",
     "SearchSource",
+    "SearchState",
     "Tag",
     "User",
     "dataset_category",

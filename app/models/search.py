@@ -6,13 +6,18 @@ part lives beside it and is made by hand in the migration, per database: a conte
 FTS5 table `search_fts` on SQLite (rowid = doc_id), whose indexed text `search_source`
 keeps (compressed) so rows can be deleted; the columns `tsv` / `title_tsv` with a GIN index
 on PostgreSQL. Deleted datasets are never in the index.
+
+`search_source` also feeds the in-memory index (app.search.memory) on both databases, which
+catches up with writes through `search_state.generation`: every index write takes the next
+generation (one row, updated in the writer's transaction, so generations commit in order),
+stamps it on the rows it writes and on `search_gone` for the documents it removes.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -58,13 +63,16 @@ class SearchDoc(Base):
     # Multi-valued facets (category, measure, tags, res_format): field code + value, joined
     # by U+001F (app.search.documents.packed_facets).
     facets: Mapped[str] = mapped_column(Text, default="")
+    # search_state.generation of the write that last touched this row.
+    generation: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)
 
 
 class SearchSource(Base):
-    """SQLite only: the zlib-compressed FTS5 input of a document.
+    """The zlib-compressed index tokens of a document: title, body and keys, NUL-joined.
 
-    A contentless FTS5 row can only be deleted by handing back exactly the text it indexed;
-    kept apart from search_doc so that table stays narrow for the row lookups of a search.
+    SQLite needs them to delete a contentless FTS5 row (only exactly the indexed text
+    deletes it); the in-memory index loads them on both databases. Kept apart from
+    search_doc so that table stays narrow for the row lookups of a search.
     """
 
     __tablename__ = "search_source"
@@ -73,3 +81,22 @@ class SearchSource(Base):
         ForeignKey("search_doc.doc_id", ondelete="CASCADE"), primary_key=True
     )
     tokens: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SearchState(Base):
+    """One row: the index generation and its epoch (a new epoch = rebuilt from scratch)."""
+
+    __tablename__ = "search_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    epoch: Mapped[int] = mapped_column(BigInteger)
+    generation: Mapped[int] = mapped_column(BigInteger)
+
+
+class SearchGone(Base):
+    """A document removed from the index, by the generation that removed it."""
+
+    __tablename__ = "search_gone"
+
+    generation: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    doc_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, not_, true
 from app.errors import SearchQueryError
 from app.models.search import SearchDoc
 from app.search.backend import SearchBackend, TextMatch
-from app.search.documents import exact_key, filter_token
+from app.search.documents import MULTI_VALUED, SINGLE_VALUED, exact_key, filter_token
 from app.search.params import (
     FACET_FIELDS,
     FILTER_FIELDS,
@@ -207,3 +207,30 @@ def relevance_tiers(compiled: Compiled, backend: SearchBackend) -> list[ColumnEl
         return [in_title, not_(in_title)]
     exact = SearchDoc.title_exact == compiled.exact_title
     return [exact, and_(in_title, not_(exact)), and_(not_(in_title), not_(exact))]
+
+
+def facet_columns(compiled: Compiled) -> tuple[list[str], list[str]]:
+    """(single-valued, multi-valued) facet fields to count; "groups" needs category and
+    measure."""
+    wanted = compiled.facet_fields
+    single: list[str] = [f for f in SINGLE_VALUED if f in wanted]
+    multi: list[str] = [
+        f
+        for f in MULTI_VALUED
+        if f in wanted or ("groups" in wanted and f in ("category", "measure"))
+    ]
+    return single, multi
+
+
+def rank_facets(
+    counts: dict[str, dict[str, int]], compiled: Compiled
+) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts as asked: most frequent first (ties by value), mincount and limit."""
+    if "groups" in compiled.facet_fields:
+        counts = {**counts, "groups": {**counts.get("category", {}), **counts.get("measure", {})}}
+    result: dict[str, list[tuple[str, int]]] = {}
+    for name in compiled.facet_fields:
+        ranked = sorted(counts.get(name, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = [kv for kv in ranked if kv[1] >= compiled.facet_mincount]
+        result[name] = ranked if compiled.facet_limit < 0 else ranked[: compiled.facet_limit]
+    return result

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import AppError
 from app.models.search import SearchDoc
+from app.search import repository as repo
 from app.search.backend import FacetCounts, TextMatch
 from app.search.documents import FACET_SEP, FILTER_CODES, SEPARATOR, IndexTexts
 from app.search.query import Clause, Query, Term, to_tsquery
@@ -189,9 +190,11 @@ class PostgresBackend:
             ),
             {"everything": everything, "title": texts.title, "doc_id": doc_id},
         )
+        repo.store_source(session, doc_id, texts)  # what the in-memory index loads
 
     def unstore(self, session: Session, doc_id: int) -> None:
-        return None  # the row update (or delete) replaces the tsvectors
+        # The row update (or delete) replaces the tsvectors; the source is written anew.
+        repo.delete_source(session, doc_id)
 
     def clear(self, session: Session) -> None:
-        return None  # the tsvectors go with the search_doc rows
+        repo.delete_source(session)  # the tsvectors go with the search_doc rows

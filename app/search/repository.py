@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,14 +27,50 @@ from sqlalchemy.orm import Session
 from app.accounts.actor import Actor
 from app.datasets import repository as dataset_repo
 from app.models import Category, Dataset, License, Measure, Organization
-from app.models.search import SearchDoc
-from app.search.documents import SearchDocument
+from app.models.search import SearchDoc, SearchGone, SearchSource, SearchState
+from app.search.documents import IndexTexts, SearchDocument
 
 # Sort value types a keyset cursor carries.
 SortValue = str | datetime
 
 
 # --------------------------------------------------------------------------- writes
+
+
+# session.info key: this transaction wrote to the index (see memory.registry).
+INDEX_WRITTEN = "search_index_written"
+
+
+def next_generation(session: Session, *, new_epoch: bool = False) -> int:
+    """Take the next index generation for this transaction's writes (every index write
+    does), and mark the session as having written to the index.
+
+    The UPDATE locks the one state row until commit, so generations commit in order: a
+    reader that sees generation G has seen every write up to G. `new_epoch` marks a
+    rebuild (memory indexes reload instead of catching up). A missing row (a test or a
+    bulk tool emptied the table) starts a new epoch.
+    """
+    session.info[INDEX_WRITTEN] = True
+    values: dict[str, Any] = {"generation": SearchState.generation + 1}
+    if new_epoch:
+        values["epoch"] = secrets.randbits(62)
+    stmt = (
+        update(SearchState)
+        .where(SearchState.id == 1)
+        .values(values)
+        .returning(SearchState.generation)
+    )
+    generation = session.execute(stmt).scalar_one_or_none()
+    if generation is not None:
+        return int(generation)
+    session.execute(insert(SearchState).values(id=1, epoch=secrets.randbits(62), generation=1))
+    return 1
+
+
+def state(session: Session) -> tuple[int, int] | None:
+    """(epoch, generation) of the index, None if there is no state row."""
+    row = session.execute(select(SearchState.epoch, SearchState.generation)).first()
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 def find_doc(session: Session, dataset_id: str) -> int | None:
@@ -58,21 +96,57 @@ def _columns(doc: SearchDocument) -> dict[str, object]:
     }
 
 
-def insert_doc(session: Session, doc: SearchDocument) -> int:
-    stmt = insert(SearchDoc).values(_columns(doc)).returning(SearchDoc.doc_id)
+def insert_doc(session: Session, doc: SearchDocument, generation: int) -> int:
+    values = {**_columns(doc), "generation": generation}
+    stmt = insert(SearchDoc).values(values).returning(SearchDoc.doc_id)
     return int(session.execute(stmt).scalar_one())
 
 
-def update_doc(session: Session, doc_id: int, doc: SearchDocument) -> None:
-    session.execute(update(SearchDoc).where(SearchDoc.doc_id == doc_id).values(_columns(doc)))
+def update_doc(session: Session, doc_id: int, doc: SearchDocument, generation: int) -> None:
+    values = {**_columns(doc), "generation": generation}
+    session.execute(update(SearchDoc).where(SearchDoc.doc_id == doc_id).values(values))
 
 
-def delete_doc(session: Session, doc_id: int) -> None:
+def delete_doc(session: Session, doc_id: int, generation: int) -> None:
     session.execute(delete(SearchDoc).where(SearchDoc.doc_id == doc_id))
+    session.execute(insert(SearchGone).values(generation=generation, doc_id=doc_id))
+
+
+# Between the three token columns of search_source (tokens are [0-9a-z ]: never NUL).
+_COLUMN_SEP = "\x00"
+
+
+def pack_texts(texts: IndexTexts) -> bytes:
+    return zlib.compress(_COLUMN_SEP.join((texts.title, texts.body, texts.keys)).encode(), 6)
+
+
+def unpack_texts(packed: bytes) -> IndexTexts:
+    title, body, keys = zlib.decompress(packed).decode().split(_COLUMN_SEP)
+    return IndexTexts(title=title, body=body, keys=keys)
+
+
+def store_source(session: Session, doc_id: int, texts: IndexTexts) -> None:
+    session.execute(insert(SearchSource).values(doc_id=doc_id, tokens=pack_texts(texts)))
+
+
+def load_source(session: Session, doc_id: int) -> IndexTexts | None:
+    stored = session.scalar(select(SearchSource.tokens).where(SearchSource.doc_id == doc_id))
+    return None if stored is None else unpack_texts(stored)
+
+
+def delete_source(session: Session, doc_id: int | None = None) -> None:
+    stmt = delete(SearchSource)
+    if doc_id is not None:
+        stmt = stmt.where(SearchSource.doc_id == doc_id)
+    session.execute(stmt)
 
 
 def delete_all(session: Session) -> None:
+    """Empty the index tables (the full-text part is the backend's `clear`): a new epoch,
+    so memory indexes reload instead of catching up."""
     session.execute(delete(SearchDoc))
+    session.execute(delete(SearchGone))
+    next_generation(session, new_epoch=True)
 
 
 # --------------------------------------------------------------------------- reads

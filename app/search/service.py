@@ -1,6 +1,8 @@
 """Dataset search: the one entry point every surface calls, and index maintenance.
 
-`search_datasets` implements the contract of `app.search.params` on either database;
+`search_datasets` implements the contract of `app.search.params` on either database: from
+the in-memory index when it can serve the search (`app.search.memory`), else from the
+database's full-text index;
 `index_dataset` / `remove_dataset` keep the index in step with every dataset write (called
 from `app.datasets.history.record`, in the writer's transaction); `reindex` rebuilds it.
 """
@@ -18,11 +20,19 @@ from app.datasets.convert import dataset_out
 from app.datasets.schemas import DatasetOut
 from app.datasets.vocab import STANDARD_KINDS
 from app.models import Dataset
+from app.search import memory
 from app.search import repository as repo
 from app.search.backend import SearchBackend, TextMatch
-from app.search.compile import Compiled, compile_params, order_for, relevance_tiers
+from app.search.compile import (
+    Compiled,
+    compile_params,
+    facet_columns,
+    order_for,
+    rank_facets,
+    relevance_tiers,
+)
 from app.search.cursor import decode_cursor, encode_cursor
-from app.search.documents import MULTI_VALUED, SINGLE_VALUED, document, visibility_groups
+from app.search.documents import document, visibility_groups
 from app.search.params import SearchParams, SearchResult
 from app.search.postgres import PostgresBackend
 from app.search.sqlite_fts import SqliteFts5Backend
@@ -61,12 +71,13 @@ def index_dataset(session: Session, out: DatasetOut) -> None:
         return
     backend = backend_for(session)
     doc = document(out)
+    generation = repo.next_generation(session)
     doc_id = repo.find_doc(session, out.id)
     if doc_id is None:
-        doc_id = repo.insert_doc(session, doc)
+        doc_id = repo.insert_doc(session, doc, generation)
     else:
         backend.unstore(session, doc_id)
-        repo.update_doc(session, doc_id, doc)
+        repo.update_doc(session, doc_id, doc, generation)
     backend.store(session, doc_id, doc.texts())
 
 
@@ -74,7 +85,7 @@ def remove_dataset(session: Session, dataset_id: str) -> None:
     doc_id = repo.find_doc(session, dataset_id)
     if doc_id is not None:
         backend_for(session).unstore(session, doc_id)
-        repo.delete_doc(session, doc_id)
+        repo.delete_doc(session, doc_id, repo.next_generation(session))
 
 
 def reindex(session: Session, progress: ReindexProgress | None = None, batch: int = 500) -> int:
@@ -121,6 +132,9 @@ def search_datasets(session: Session, actor: Actor, params: SearchParams) -> Sea
     Raises `app.errors.SearchQueryError` (400) for anything the user can fix.
     """
     compiled = compile_params(params)
+    served = memory.search(session, actor, params, compiled)
+    if served is not None:
+        return served
     backend = backend_for(session)
     with backend.tuned(session):
         return _search(session, backend, actor, params, compiled)
@@ -160,21 +174,9 @@ def _count_and_facets(
         if indexed is not None:
             return backend.count(session, indexed), {}
         return repo.count(session, where), {}
-    single = [f for f in SINGLE_VALUED if f in wanted]
-    multi = [
-        f
-        for f in MULTI_VALUED
-        if f in wanted or ("groups" in wanted and f in ("category", "measure"))
-    ]
+    single, multi = facet_columns(compiled)
     total, counts = backend.count_and_facets(session, where, single, multi)
-    if "groups" in wanted:
-        counts["groups"] = {**counts.get("category", {}), **counts.get("measure", {})}
-    result: dict[str, list[tuple[str, int]]] = {}
-    for name in wanted:
-        ranked = sorted(counts.get(name, {}).items(), key=lambda kv: (-kv[1], kv[0]))
-        ranked = [kv for kv in ranked if kv[1] >= compiled.facet_mincount]
-        result[name] = ranked if compiled.facet_limit < 0 else ranked[: compiled.facet_limit]
-    return total, result
+    return total, rank_facets(counts, compiled)
 
 
 def _page(

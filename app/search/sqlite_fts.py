@@ -14,7 +14,6 @@ by the FTS5 index alone, visibility included (visibility tokens, see documents.p
 
 from __future__ import annotations
 
-import zlib
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -25,8 +24,6 @@ from sqlalchemy import (
     Integer,
     bindparam,
     column,
-    delete,
-    insert,
     literal_column,
     select,
     text,
@@ -34,14 +31,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TextualSelect
 
-from app.models.search import SearchDoc, SearchSource
+from app.models.search import SearchDoc
+from app.search import repository as repo
 from app.search.backend import FacetCounts, TextMatch
 from app.search.documents import FACET_SEP, FILTER_CODES, IndexTexts
 from app.search.query import Clause, Query, to_fts5, to_fts5_any
 
 FTS_TABLE: Final = "search_fts"
 _TEXT_COLUMNS: Final = "{title body}"
-_COLUMN_SEP: Final = "\x00"
 
 
 def _keys_all(groups: tuple[tuple[str, ...], ...]) -> str:
@@ -152,24 +149,22 @@ class SqliteFts5Backend:
             ),
             {"rowid": doc_id, "title": texts.title, "body": texts.body, "keys": texts.keys},
         )
-        packed = _COLUMN_SEP.join((texts.title, texts.body, texts.keys)).encode()
-        session.execute(insert(SearchSource).values(doc_id=doc_id, tokens=zlib.compress(packed, 6)))
+        repo.store_source(session, doc_id, texts)
 
     def unstore(self, session: Session, doc_id: int) -> None:
-        stored = session.scalar(select(SearchSource.tokens).where(SearchSource.doc_id == doc_id))
+        stored = repo.load_source(session, doc_id)
         if stored is None:
             return
-        title, body, keys = zlib.decompress(stored).decode().split(_COLUMN_SEP)
         # Contentless FTS5: 'delete' must be given exactly the values that were indexed.
         session.execute(
             text(
                 f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body, keys) "
                 "VALUES ('delete', :rowid, :title, :body, :keys)"
             ),
-            {"rowid": doc_id, "title": title, "body": body, "keys": keys},
+            {"rowid": doc_id, "title": stored.title, "body": stored.body, "keys": stored.keys},
         )
-        session.execute(delete(SearchSource).where(SearchSource.doc_id == doc_id))
+        repo.delete_source(session, doc_id)
 
     def clear(self, session: Session) -> None:
-        session.execute(delete(SearchSource))
+        repo.delete_source(session)
         session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')"))

@@ -1,6 +1,10 @@
 """One search suite for both databases: ~100 generated Japanese datasets, every result, count
 and facet checked against plain substring matching over the normalised fields (corpus.py).
 
+Every test runs twice per database: answered by the database's full-text index, and by
+the in-memory index (app.search.memory), which must give identical answers; `run` checks
+that the path meant was the path taken.
+
 The corpus is built once per backend (module scope) and only read here; tests that write
 are in test_backend_writes.py.
 """
@@ -16,6 +20,8 @@ from app.datasets import service as datasets
 from app.datasets.schemas import DatasetOut
 from app.db import session_scope
 from app.errors import SearchQueryError
+from app.search import memory
+from app.search.compile import compile_params
 from app.search.params import (
     FACET_FIELDS,
     SORTS,
@@ -32,8 +38,18 @@ from tests.search.corpus import Truth, make_corpus, sort_key, truth
 ALL_FACETS = sorted(FACET_FIELDS)
 
 
+ENGINES = ["database", "memory"]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Iterator[str]:
+    memory.configure(enabled=request.param == "memory")
+    yield request.param
+    memory.configure(enabled=True)
+
+
 @pytest.fixture(scope="module")
-def corpus(backend_base: Backend) -> Iterator[tuple[Backend, list[DatasetOut]]]:
+def corpus(backend_base: Backend, engine: str) -> Iterator[tuple[Backend, list[DatasetOut]]]:
     _clean(backend_base)
     with session_scope(backend_base.sessions) as session:
         items = make_corpus(session)
@@ -51,8 +67,15 @@ def org_ids(corpus: tuple[Backend, list[DatasetOut]]) -> dict[str, str]:
 
 
 def run(backend: Backend, actor: Actor, **kwargs: object) -> SearchResult:
+    params = SearchParams(**kwargs)  # type: ignore[arg-type]
+    before = memory.served["memory"]
     with session_scope(backend.sessions) as session:
-        return search_datasets(session, actor, SearchParams(**kwargs))  # type: ignore[arg-type]
+        result = search_datasets(session, actor, params)
+    expect_memory = memory.registry.options.enabled and memory.can_serve(
+        params, compile_params(params)
+    )
+    assert memory.served["memory"] - before == int(expect_memory), "answered by the wrong engine"
+    return result
 
 
 def check(result: SearchResult, want: Truth, facets: list[str] | None = None) -> None:

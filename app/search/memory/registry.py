@@ -1,0 +1,175 @@
+"""One memory index per database per process: loading, catching up, and when not to use it.
+
+A search uses the memory index only when it reflects exactly what the search's session
+sees:
+
+* it catches up first, reading `search_state` in the search's own transaction;
+* a session that has written to the index and not committed yet searches the database
+  (its writes are not in the memory index, and may still roll back);
+* until a first load has finished (in the background for a served app; `wait` loads in
+  the caller instead), and after a load failed, the database answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from app.search import repository as repo
+from app.search.memory.index import MemoryIndex, VocabularyFull
+from app.search.memory.loader import SessionFor, SourceMissing, catch_up, load
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Database:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    index: MemoryIndex | None = None
+    loading: threading.Thread | None = None
+    # The epoch a load failed for (SourceMissing, VocabularyFull): not retried until a
+    # rebuild starts a new epoch.
+    failed_epoch: int | None = None
+    failure: str | None = None
+
+
+@dataclass
+class Options:
+    enabled: bool = True
+    # Load in the searching thread (tests, the bench, the CLI) instead of in the background.
+    wait: bool = True
+
+
+options = Options()
+_databases: dict[str, _Database] = {}
+_databases_lock = threading.Lock()
+
+
+def configure(*, enabled: bool | None = None, wait: bool | None = None) -> None:
+    if enabled is not None:
+        options.enabled = enabled
+    if wait is not None:
+        options.wait = wait
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _transaction_ended(session: Session) -> None:
+    session.info.pop(repo.INDEX_WRITTEN, None)
+
+
+def written(session: Session) -> bool:
+    """The session wrote to the index (`repository.next_generation`) and has not committed
+    or rolled back since: its view differs from the committed one the memory index holds."""
+    return bool(session.info.get(repo.INDEX_WRITTEN))
+
+
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def _database(engine: Engine) -> _Database:
+    key = engine.url.render_as_string(hide_password=False)
+    with _databases_lock:
+        db = _databases.get(key)
+        if db is None:
+            db = _databases[key] = _Database()
+        return db
+
+
+def _new_sessions(engine: Engine) -> SessionFor:
+    return lambda: Session(bind=engine)
+
+
+def _same_session(session: Session) -> SessionFor:
+    # The caller's transaction: on SQLite a second one would wait for its write lock.
+    return lambda: nullcontext(session)
+
+
+def _load(db: _Database, sessions: SessionFor, epoch: int) -> None:
+    try:
+        index = load(sessions)
+    except (SourceMissing, VocabularyFull) as exc:
+        log.warning("search: memory index off for this index epoch: %s", exc)
+        db.failed_epoch, db.failure = epoch, str(exc)
+        return
+    if index is not None:
+        with db.lock:
+            db.index = index
+
+
+def _background_load(db: _Database, engine: Engine, epoch: int) -> None:
+    try:
+        _load(db, _new_sessions(engine), epoch)
+    except SQLAlchemyError as exc:  # e.g. the app stopped and disposed of the engine
+        log.warning("search: loading the memory index failed: %s", exc)
+    finally:
+        db.loading = None
+
+
+def _start_loading(db: _Database, engine: Engine, epoch: int) -> None:
+    if db.loading is None:
+        db.loading = threading.Thread(
+            target=_background_load,
+            args=(db, engine, epoch),
+            name="search-memory-load",
+            daemon=True,
+        )
+        db.loading.start()
+
+
+def warm(engine: Engine) -> None:
+    """Start loading the memory index of `engine`'s database in the background."""
+    if not options.enabled:
+        return
+    try:
+        with Session(bind=engine) as session:
+            state = repo.state(session)
+    except SQLAlchemyError as exc:  # not migrated yet: the first search after `init` loads
+        log.info("search: no index to load yet (%s)", exc.__class__.__name__)
+        return
+    db = _database(engine)
+    if state is not None and db.index is None:
+        _start_loading(db, engine, state[0])
+
+
+@contextmanager
+def ready(session: Session) -> Iterator[MemoryIndex | None]:
+    """The memory index, caught up with what `session` sees, locked for one search; None if
+    the database must answer."""
+    if not options.enabled or written(session):
+        yield None
+        return
+    state = repo.state(session)
+    if state is None:
+        yield None
+        return
+    epoch, generation = state
+    engine = _engine(session)
+    db = _database(engine)
+    if db.failed_epoch == epoch:
+        yield None
+        return
+    if db.index is None or db.index.epoch != epoch:
+        if options.wait:
+            _load(db, _same_session(session), epoch)
+        else:
+            # The load waits for this transaction on SQLite (its write lock): no deadlock,
+            # the database answers this search.
+            _start_loading(db, engine, epoch)
+    with db.lock:
+        index = db.index
+        if index is None or index.epoch != epoch:
+            yield None
+            return
+        if generation != index.generation:
+            catch_up(session, index, generation)
+        yield index
