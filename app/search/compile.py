@@ -6,6 +6,7 @@ sorts, bad paging values) becomes a `SearchQueryError` with a message that says 
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, not_, true
@@ -230,7 +231,13 @@ def rank_facets(
         counts = {**counts, "groups": {**counts.get("category", {}), **counts.get("measure", {})}}
     result: dict[str, list[tuple[str, int]]] = {}
     for name in compiled.facet_fields:
-        ranked = sorted(counts.get(name, {}).items(), key=lambda kv: (-kv[1], kv[0]))
-        ranked = [kv for kv in ranked if kv[1] >= compiled.facet_mincount]
-        result[name] = ranked if compiled.facet_limit < 0 else ranked[: compiled.facet_limit]
+        pairs = [kv for kv in counts.get(name, {}).items() if kv[1] >= compiled.facet_mincount]
+        if 0 <= compiled.facet_limit < len(pairs):
+            result[name] = heapq.nsmallest(compiled.facet_limit, pairs, key=_facet_order)
+        else:
+            result[name] = sorted(pairs, key=_facet_order)
     return result
+
+
+def _facet_order(pair: tuple[str, int]) -> tuple[int, str]:
+    return -pair[1], pair[0]

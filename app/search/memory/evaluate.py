@@ -7,15 +7,19 @@ candidates, and the token streams confirm adjacency for terms of more than one t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from itertools import repeat
+from operator import contains
 
 import numpy as np
 from numpy.typing import NDArray
 from pyroaring import BitMap
 
 from app.search.backend import TextMatch
-from app.search.memory.index import _EPOCH, MemoryIndex
+from app.search.memory.index import _EPOCH, MemoryIndex, TextView, pair_key
 from app.search.query import AnyOf, Clause, Term
 from app.search.text import PREFIX_MARK
 
@@ -63,45 +67,76 @@ class Matcher:
 
     def _term(self, term: Term, title: bool, within: BitMap | None) -> BitMap:
         index = self.index
-        postings = index.title_postings if title else index.postings
         tokens = list(term.tokens)
         prefix = tokens.pop()[:-1] if tokens and tokens[-1].endswith(PREFIX_MARK) else None
         chars: list[str] = []
-        bitmaps: list[BitMap] = []
         for token in tokens:
             ch = index.vocabulary.known(token)
-            if ch is None or ord(ch) not in postings:
+            if ch is None:
                 return BitMap()
             chars.append(ch)
-            bitmaps.append(postings[ord(ch)])
-        if prefix is not None:
-            prefixed = index.prefixed(prefix, title=title)
-            if not prefixed:
-                return BitMap()
-            bitmaps.append(prefixed)
+        view = index.view(title=title)
+        links = self._links(view, chars, prefix, title)
+        if links is None:
+            return BitMap()
         if within is not None:
-            bitmaps.append(within)
-        if not bitmaps:
+            links.append(within)
+        if not links:
             return BitMap(index.all)
-        candidates = _intersect(bitmaps)
-        if len(tokens) + (prefix is not None) <= 1:
-            return candidates  # one token: its bitmap is exact
+        candidates = _intersect(links)
+        # Inner tokens held once by a document pin its pairs together: certain matches.
+        inner = chars[1:] if prefix is not None else chars[1:-1]
+        repeated = [view.repeated[c] for c in map(ord, inner) if c in view.repeated]
+        if not inner or not repeated:
+            return candidates
+        unsure = candidates & BitMap.union(*repeated)
+        if not unsure:
+            return candidates
         needle = "".join(chars)
-        text_of: Callable[[int], str] = index.title_part if title else index.streams.__getitem__
+        slots = unsure.to_array()
+        texts: Iterable[str] = map(index.streams.__getitem__, slots)
+        if title:
+            ends = index.title_length.data
+            texts = (text[: ends[slot]] for slot, text in zip(slots, texts, strict=True))
+        # All in C: the check runs once per unsure document, up to ~100,000 of them.
         if prefix is None:
-            return BitMap([slot for slot in candidates if needle in text_of(slot)])
-        return BitMap([s for s in candidates if self._prefixed(text_of(s), needle, prefix)])
+            hits: Iterable[object] = map(contains, texts, repeat(needle))
+        else:
+            # The needle, then any token starting with the prefix.
+            followers = index.vocabulary.by_prefix.get(prefix, ())
+            pattern = re.escape(needle) + "[" + "".join(re.escape(chr(c)) for c in followers) + "]"
+            hits = map(re.compile(pattern).search, texts)
+        confirmed = list(itertools.compress(slots, hits))
+        return (candidates - unsure) | BitMap(confirmed)
 
-    def _prefixed(self, text: str, needle: str, prefix: str) -> bool:
-        """`needle` followed by a token starting with `prefix`."""
-        token_of = self.index.vocabulary.token_of
-        at = text.find(needle)
-        while at >= 0:
-            end = at + len(needle)
-            if end < len(text) and token_of(text[end]).startswith(prefix):
-                return True
-            at = text.find(needle, at + 1)
-        return False
+    def _links(
+        self, view: TextView, chars: list[str], prefix: str | None, title: bool
+    ) -> list[BitMap] | None:
+        """Bitmaps whose intersection holds the term's candidates: the token alone, or each
+        adjacent pair; None when one is empty (nothing can match)."""
+        index = self.index
+        if not chars:
+            found = index.prefixed(prefix, title=title) if prefix else BitMap(index.all)
+            return [found] if found else None
+        if len(chars) == 1 and prefix is None:
+            single = view.postings.get(ord(chars[0]))
+            return [single] if single else None
+        links: list[BitMap] = []
+        for first, second in itertools.pairwise(chars):
+            pair = view.pairs.get(pair_key(first, second))
+            if pair is None:
+                return None
+            links.append(pair)
+        if prefix is not None:
+            # The last token and any token starting with the prefix.
+            last = chars[-1]
+            followers = index.vocabulary.by_prefix.get(prefix, ())
+            keys = (pair_key(last, chr(code)) for code in followers)
+            after = [view.pairs[k] for k in keys if k in view.pairs]
+            if not after:
+                return None
+            links.append(BitMap.union(*after))
+        return links
 
     def clause(
         self, clause: Clause, *, title: bool = False, within: BitMap | None = None
@@ -148,12 +183,37 @@ def as_array(bitmap: BitMap) -> NDArray[np.uint32]:
     return np.frombuffer(bitmap.to_array(), dtype=np.uint32) if bitmap else np.zeros(0, np.uint32)
 
 
+# A multi-valued facet with up to this many values is counted value by value (cardinality
+# of the result bitmap AND the value's bitmap, ~4 us each at a million documents). Others,
+# and single-valued facets (one gather and bincount over a column), are counted in numpy.
+ENUM_MAX_VALUES = 512
+
+
 def facet_counts(
     index: MemoryIndex, result: BitMap, single: list[str], multi: list[str]
 ) -> dict[str, dict[str, int]]:
-    slots = as_array(result)
-    counts = {name: index.single[name].count(slots) for name in single}
-    counts.update({name: index.multi[name].count(slots) for name in multi})
+    """Facet value counts over `result`."""
+    counts: dict[str, dict[str, int]] = {}
+    by_rows: list[str] = []
+    for name in single + multi:
+        facet = index.single[name] if name in index.single else index.multi[name]
+        if name in index.single or len(facet.values.values) > ENUM_MAX_VALUES:
+            by_rows.append(name)
+            continue
+        counts[name] = {}
+        for value in facet.values.values:
+            docs = index.value_docs(name, value)
+            n = result.intersection_cardinality(docs) if docs else 0
+            if n:
+                counts[name][value] = n
+    if by_rows:
+        # Over the documents outside the result when they are fewer (totals minus those).
+        outside = len(result) * 2 > len(index.all)
+        slots = as_array(index.all - result) if outside else as_array(result)
+        for name in by_rows:
+            facet = index.single[name] if name in index.single else index.multi[name]
+            tally = facet.count(slots)
+            counts[name] = facet.named(facet.totals - tally if outside else tally)
     return counts
 
 

@@ -23,13 +23,20 @@ import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 from pyroaring import BitMap
 
-from app.search.documents import FACET_SEP, FILTER_CODES, MULTI_VALUED, SINGLE_VALUED, IndexTexts
+from app.search.documents import (
+    FACET_SEP,
+    FILTER_CODES,
+    MULTI_VALUED,
+    SINGLE_VALUED,
+    IndexTexts,
+    filter_token,
+)
 
 # Token ids become characters; code points in the surrogate block are skipped.
 _SURROGATES: Final = range(0xD800, 0xE000)
@@ -132,82 +139,113 @@ class _Values:
         return code
 
 
-class _SingleFacet:
+def _ranges(starts: NDArray[np.int64], counts: NDArray[np.int32]) -> NDArray[np.int64]:
+    """The positions starts[i] .. starts[i] + counts[i] - 1, for every i, concatenated."""
+    total = int(counts.sum())
+    skip = np.repeat(np.cumsum(counts) - counts, counts)
+    positions: NDArray[np.int64] = np.repeat(starts, counts) + np.arange(total) - skip
+    return positions
+
+
+class _Facet:
+    """Value codes, and how many documents hold each value (kept up to date, so counting a
+    result that holds most documents counts the few outside it instead)."""
+
     def __init__(self) -> None:
         self.values = _Values()
+        self.totals = np.zeros(64, dtype=np.int64)
+
+    def _tally(self, codes: NDArray[Any], sign: int) -> None:
+        if len(self.values.values) > len(self.totals):
+            grown = np.zeros(2 * len(self.values.values), dtype=np.int64)
+            grown[: len(self.totals)] = self.totals
+            self.totals = grown
+        np.add.at(self.totals, codes, sign)
+
+    def named(self, counts: NDArray[np.int64]) -> dict[str, int]:
+        values = self.values.values
+        return {values[c]: int(counts[c]) for c in np.flatnonzero(counts[: len(values)])}
+
+
+class _SingleFacet(_Facet):
+    def __init__(self) -> None:
+        super().__init__()
         self.codes = _Growing(np.int32, -1)
 
     def set(self, slots: Sequence[int], values: Sequence[str | None]) -> None:
         self.codes.reserve(max(slots))
-        codes = [-1 if v is None else self.values.code(v) for v in values]
-        self.codes.data[np.asarray(slots, dtype=np.int64)] = codes
+        index = np.asarray(slots, dtype=np.int64)
+        old = self.codes.data[index]
+        new = np.array([-1 if v is None else self.values.code(v) for v in values], dtype=np.int32)
+        self._tally(old[old >= 0], -1)
+        self._tally(new[new >= 0], 1)
+        self.codes.data[index] = new
 
-    def count(self, slots: NDArray[np.uint32]) -> dict[str, int]:
+    def count(self, slots: NDArray[np.uint32]) -> NDArray[np.int64]:
         codes = self.codes.data[slots]
-        counts = np.bincount(codes[codes >= 0], minlength=len(self.values.values))
-        return {self.values.values[c]: int(counts[c]) for c in np.flatnonzero(counts)}
+        return np.bincount(codes[codes >= 0], minlength=len(self.totals))
 
 
-class _MultiFacet:
-    """Entries (slot, code); an entry is live while its version is its slot's version, so an
-    update appends new entries and strands the old ones (compacted when they pile up)."""
+class _MultiFacet(_Facet):
+    """Entries (slot, code) in one array, each slot's live entries contiguous at
+    start[slot] (count[slot] of them): an update appends and strands the old entries,
+    which are compacted away when they pile up."""
 
     def __init__(self) -> None:
-        self.values = _Values()
-        self.slot_version = _Growing(np.int32, 0)
-        self.slot_count = _Growing(np.int32, 0)
+        super().__init__()
+        self.start = _Growing(np.int64, 0)
+        self.count_of = _Growing(np.int32, 0)
         self.live = 0
         self.size = 0
         self.entry_slot = np.zeros(1024, dtype=np.int64)
         self.entry_code = np.zeros(1024, dtype=np.int32)
-        self.entry_version = np.zeros(1024, dtype=np.int32)
 
     def set(self, slots: Sequence[int], values: Sequence[Sequence[str]]) -> None:
         """Replace the values of each slot (`slots` distinct)."""
-        self.slot_version.reserve(max(slots))
-        self.slot_count.reserve(max(slots))
+        self.start.reserve(max(slots))
+        self.count_of.reserve(max(slots))
         index = np.asarray(slots, dtype=np.int64)
-        self.slot_version.data[index] += 1
+        old = _ranges(self.start.data[index], self.count_of.data[index])
+        self._tally(self.entry_code[old], -1)
         counts = np.array([len(v) for v in values], dtype=np.int32)
-        self.live += int(counts.sum()) - int(self.slot_count.data[index].sum())
-        self.slot_count.data[index] = counts
-        codes = [self.values.code(v) for vs in values for v in vs]
-        if codes:
-            entry_slots = np.repeat(index, counts)
-            self._append(entry_slots, codes, self.slot_version.data[entry_slots])
+        codes = np.array([self.values.code(v) for vs in values for v in vs], dtype=np.int32)
+        self._tally(codes, 1)
+        self.live += len(codes) - len(old)
+        self.start.data[index] = self.size + np.cumsum(counts) - counts
+        self.count_of.data[index] = counts
+        self._append(np.repeat(index, counts), codes)
         if self.size > 4096 and self.size > 2 * self.live:
-            keep = self._alive()
-            for name in ("entry_slot", "entry_code", "entry_version"):
-                setattr(self, name, getattr(self, name)[: self.size][keep].copy())
-            self.size = int(keep.sum())
+            self._compact()
 
-    def _append(self, slots: NDArray[np.int64], codes: list[int], versions: NDArray[Any]) -> None:
+    def _append(self, slots: NDArray[np.int64], codes: NDArray[np.int32]) -> None:
         end = self.size + len(codes)
         if end > len(self.entry_slot):
             size = max(end, 2 * len(self.entry_slot))
-            for name in ("entry_slot", "entry_code", "entry_version"):
+            for name in ("entry_slot", "entry_code"):
                 old = getattr(self, name)
                 grown = np.zeros(size, dtype=old.dtype)
                 grown[: self.size] = old[: self.size]
                 setattr(self, name, grown)
         self.entry_slot[self.size : end] = slots
         self.entry_code[self.size : end] = codes
-        self.entry_version[self.size : end] = versions
         self.size = end
 
-    def _alive(self) -> NDArray[np.bool_]:
+    def _compact(self) -> None:
+        positions = np.arange(self.size)
         slots = self.entry_slot[: self.size]
-        alive: NDArray[np.bool_] = self.entry_version[: self.size] == self.slot_version.data[slots]
-        return alive
+        first = self.start.data[slots]
+        keep = (positions >= first) & (positions < first + self.count_of.data[slots])
+        self.entry_slot = self.entry_slot[: self.size][keep].copy()
+        self.entry_code = self.entry_code[: self.size][keep].copy()
+        self.size = len(self.entry_slot)
+        kept = self.entry_slot
+        heads = np.flatnonzero(np.concatenate(([True], kept[1:] != kept[:-1])))
+        self.start.data[kept[heads]] = heads
 
-    def count(self, slots: NDArray[np.uint32]) -> dict[str, int]:
-        member = np.zeros(len(self.slot_version.data), dtype=np.bool_)
-        member[slots] = True
-        entries = self.entry_slot[: self.size]
-        chosen = member[entries] & self._alive()
-        codes = self.entry_code[: self.size][chosen]
-        counts = np.bincount(codes, minlength=len(self.values.values))
-        return {self.values.values[c]: int(counts[c]) for c in np.flatnonzero(counts)}
+    def count(self, slots: NDArray[np.uint32]) -> NDArray[np.int64]:
+        index = slots.astype(np.int64)
+        entries = _ranges(self.start.data[index], self.count_of.data[index])
+        return np.bincount(self.entry_code[entries], minlength=len(self.totals))
 
 
 def _code_points(text: str) -> NDArray[np.uint32]:
@@ -220,39 +258,82 @@ def _codes(text: str) -> NDArray[np.uint32]:
     return codes[codes != 0] if len(codes) and codes[0] == 0 else codes
 
 
-def _post(
-    postings: dict[int, BitMap], per_row: list[NDArray[np.uint32]], slots: NDArray[np.uint32]
+def _group(
+    postings: dict[int, BitMap], keys: NDArray[np.int64], members: NDArray[np.uint32]
 ) -> None:
-    """Add each row's slot to the bitmaps of its codes: one bitmap update per code."""
+    """Add members[i] to the bitmap of keys[i] (`keys` sorted): one update per key."""
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(keys)) + 1))
+    ends = np.append(starts[1:], len(keys))
+    for key, a, b in zip(keys[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
+        chunk = array.array("I", members[a:b].tobytes())
+        bitmap = postings.get(key)
+        if bitmap is None:
+            postings[key] = BitMap(chunk)
+        else:
+            bitmap.update(chunk)
+
+
+def _post(
+    postings: dict[int, BitMap],
+    per_row: list[NDArray[np.uint32]],
+    slots: NDArray[np.uint32],
+    repeated: dict[int, BitMap] | None = None,
+) -> None:
+    """Add each row's slot to the bitmaps of its codes (and, with `repeated`, to the
+    bitmaps of the codes it holds more than once)."""
     counts = [len(c) for c in per_row]
     if not sum(counts):
         return
     pairs = np.concatenate(per_row).astype(np.uint64) << np.uint64(32)
     pairs |= np.repeat(slots, counts).astype(np.uint64)
     pairs.sort()  # by code, then slot (sorting beats np.unique's hashing here)
-    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
-    codes = (pairs >> np.uint64(32)).astype(np.uint32)
-    members = (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    starts = np.concatenate(([0], np.flatnonzero(np.diff(codes)) + 1))
-    ends = np.append(starts[1:], len(codes))
-    for code, a, b in zip(codes[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
-        if code == 0:  # _TITLE_END
-            continue
-        chunk = array.array("I", members[a:b].tobytes())
-        bitmap = postings.get(code)
-        if bitmap is None:
-            postings[code] = BitMap(chunk)
-        else:
-            bitmap.update(chunk)
+    pairs = pairs[pairs >= np.uint64(1 << 32)]  # code 0 is _TITLE_END
+    again = pairs[1:] == pairs[:-1]
+    if repeated is not None and again.any():
+        twice = np.unique(pairs[1:][again])
+        _group(repeated, (twice >> np.uint64(32)).astype(np.int64), twice.astype(np.uint32))
+    pairs = pairs[np.concatenate(([True], ~again))]
+    _group(postings, (pairs >> np.uint64(32)).astype(np.int64), pairs.astype(np.uint32))
 
 
-def _unpost(postings: dict[int, BitMap], codes: NDArray[np.uint32], slot: int) -> None:
+def pair_key(first: str, second: str) -> int:
+    """Key of two adjacent token characters (code points < 2**21)."""
+    return (ord(first) << 21) | ord(second)
+
+
+def _pair_keys(stream: NDArray[np.uint32]) -> NDArray[np.int64]:
+    first, second = stream[:-1].astype(np.int64), stream[1:].astype(np.int64)
+    keys: NDArray[np.int64] = (first << 21) | second
+    inside: NDArray[np.int64] = keys[(first != 0) & (second != 0)]
+    return inside
+
+
+def _post_pairs(
+    postings: dict[int, BitMap], per_row: list[NDArray[np.int64]], slots: NDArray[np.uint32]
+) -> None:
+    counts = [len(k) for k in per_row]
+    if not sum(counts):
+        return
+    keys = np.concatenate(per_row)
+    order = np.argsort(keys, kind="stable")
+    _group(postings, keys[order], np.repeat(slots, counts)[order])
+
+
+def _unpost(postings: dict[int, BitMap], codes: NDArray[Any], slot: int) -> None:
     for code in codes.tolist():
-        bitmap = postings.get(code)
+        bitmap = postings.get(int(code))
         if bitmap is not None:
             bitmap.discard(slot)
             if not bitmap:
                 del postings[code]
+
+
+class TextView(NamedTuple):
+    """The bitmaps of one searchable part: title and body, or the title alone."""
+
+    postings: dict[int, BitMap]
+    pairs: dict[int, BitMap]
+    repeated: dict[int, BitMap]
 
 
 class MemoryIndex:
@@ -263,6 +344,13 @@ class MemoryIndex:
         # Bitmaps by token code point (see _Vocabulary): all columns, and the title alone.
         self.postings: dict[int, BitMap] = {}
         self.title_postings: dict[int, BitMap] = {}
+        # Adjacent token pairs of title/body (pair_key), and the tokens a document holds more
+        # than once: a phrase whose pairs all occur is certain when its inner tokens occur
+        # once each (they pin the pairs together); only the others need the stream check.
+        self.pairs: dict[int, BitMap] = {}
+        self.repeated: dict[int, BitMap] = {}
+        self.title_pairs: dict[int, BitMap] = {}
+        self.title_repeated: dict[int, BitMap] = {}
         self.all = BitMap()
         # Per slot: title + _TITLE_END + body tokens, one character each; the keys.
         self.streams: dict[int, str] = {}
@@ -276,6 +364,7 @@ class MemoryIndex:
         self.single = {name: _SingleFacet() for name in SINGLE_VALUED}
         self.multi = {name: _MultiFacet() for name in MULTI_VALUED}
         self._multi_codes = {FILTER_CODES[name]: name for name in MULTI_VALUED}
+        self._value_chars: dict[tuple[str, str], str] = {}
 
     def __len__(self) -> int:
         return len(self.all)
@@ -290,6 +379,8 @@ class MemoryIndex:
             return
         codes: list[NDArray[np.uint32]] = []
         title_codes: list[NDArray[np.uint32]] = []
+        pairs: list[NDArray[np.int64]] = []
+        title_pairs: list[NDArray[np.int64]] = []
         for row in rows:
             slot = row.doc_id
             title = self.vocabulary.spell(row.texts.title)
@@ -297,12 +388,17 @@ class MemoryIndex:
             keys = self.vocabulary.spell(row.texts.keys)
             self.streams[slot] = stream
             self.keys[slot] = keys
-            codes.append(_code_points(stream + keys))
-            title_codes.append(_code_points(title))
+            stream_codes = _code_points(stream)
+            codes.append(np.concatenate((stream_codes, _code_points(keys))))
+            title_codes.append(stream_codes[: len(title)])
+            pairs.append(_pair_keys(stream_codes))
+            title_pairs.append(_pair_keys(title_codes[-1]))
             self._columns(row, len(title))
         slots = np.array([row.doc_id for row in rows], dtype=np.uint32)
-        _post(self.postings, codes, slots)
-        _post(self.title_postings, title_codes, slots)
+        _post(self.postings, codes, slots, self.repeated)
+        _post(self.title_postings, title_codes, slots, self.title_repeated)
+        _post_pairs(self.pairs, pairs, slots)
+        _post_pairs(self.title_pairs, title_pairs, slots)
         self.all.update(array.array("I", slots.tobytes()))
         self._facets(rows)
 
@@ -341,7 +437,12 @@ class MemoryIndex:
         stream = self.streams.pop(slot)
         keys = self.keys.pop(slot)
         _unpost(self.postings, _codes(stream + keys), slot)
-        _unpost(self.title_postings, _codes(stream[: int(self.title_length.data[slot])]), slot)
+        _unpost(self.repeated, _codes(stream + keys), slot)
+        _unpost(self.pairs, np.unique(_pair_keys(_code_points(stream))), slot)
+        title = _code_points(stream[: int(self.title_length.data[slot])])
+        _unpost(self.title_postings, np.unique(title), slot)
+        _unpost(self.title_repeated, np.unique(title), slot)
+        _unpost(self.title_pairs, np.unique(_pair_keys(title)), slot)
         title_exact = self.title_exact.pop(slot)
         exact = self.exact_titles[title_exact]
         exact.discard(slot)
@@ -353,6 +454,22 @@ class MemoryIndex:
             single.set([slot], [None])
         for multi in self.multi.values():
             multi.set([slot], [()])
+
+    def view(self, *, title: bool) -> TextView:
+        if title:
+            return TextView(self.title_postings, self.title_pairs, self.title_repeated)
+        return TextView(self.postings, self.pairs, self.repeated)
+
+    def value_docs(self, field_name: str, value: str) -> BitMap | None:
+        """Documents with `value` in facet `field_name` (its filter token's bitmap)."""
+        key = (field_name, value)
+        ch = self._value_chars.get(key)
+        if ch is None:
+            ch = self.vocabulary.known(filter_token(field_name, value))
+            if ch is None:
+                return None
+            self._value_chars[key] = ch
+        return self.postings.get(ord(ch))
 
     def prefixed(self, prefix: str, *, title: bool = False) -> BitMap:
         """Documents holding a token that starts with `prefix` (a 1-character query)."""
