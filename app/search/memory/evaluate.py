@@ -1,8 +1,8 @@
 """Answering a compiled search from a `MemoryIndex`: matches, facets, a page.
 
-Same semantics as the database backends (one test suite runs all three): a term is a
-phrase of index tokens (`app.search.text.query_tokens`); the bitmaps of its tokens give
-candidates, and the token streams confirm adjacency for terms of more than one token.
+Same semantics as the database backends (one test suite runs all of them): a term is a
+phrase of index tokens (`app.search.text.query_tokens`), matched through the token and pair
+bitmaps, with the token streams as the last word where they cannot decide (see index.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from pyroaring import BitMap
 
 from app.search.backend import TextMatch
-from app.search.memory.index import _EPOCH, MemoryIndex, TextView, pair_key
+from app.search.memory.index import EPOCH, MemoryIndex, TextView, pair_key
 from app.search.query import AnyOf, Clause, Term
 from app.search.text import PREFIX_MARK
 
@@ -218,7 +218,7 @@ def facet_counts(
 
 
 def to_datetime(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=int(value))
+    return EPOCH + timedelta(microseconds=int(value))
 
 
 def ordered(

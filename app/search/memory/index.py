@@ -7,9 +7,12 @@ Documents are addressed by `search_doc.doc_id` (a "slot"; never reused by the da
   documents that contain it; title tokens have their own bitmaps (the relevance tier). A
   1-character query is a prefix query: the union of the bitmaps of the bigrams starting
   with that character (the vocabulary lists them).
-* Phrases need positions, which bitmaps lack: each document keeps its title and body
-  tokens as a string with one character per token (the token's id), so a phrase is a
-  substring test on the candidates the bitmaps leave. That is the same adjacency rule the
+* Phrases need positions, which bitmaps lack. Adjacent token pairs have bitmaps too, so a
+  2-token phrase (a 3-character word) is one exact lookup; a longer one is the AND of its
+  pairs, which is exact wherever its inner tokens occur once in the document (each pins the
+  pairs on both sides to one place). Documents holding an inner token more than once are
+  checked against their token stream: title and body tokens as a string with one
+  character per token, where the phrase is a substring. That is the adjacency rule the
   database indexes apply to token positions, so both answer identically.
 * Facet values and sort keys are numpy columns indexed by slot, so counting a result set
   is a gather plus `bincount` instead of a pass over rows.
@@ -44,7 +47,7 @@ _MAX_ID: Final = 0x10FFFF - len(_SURROGATES)
 # Between the title and the body in a stream: no query token ever maps to it.
 _TITLE_END: Final = "\x00"
 _PREFIX_LEN: Final = 6  # "b" + the 5 hex digits of a bigram's first character
-_EPOCH: Final = datetime(1970, 1, 1)
+EPOCH: Final = datetime(1970, 1, 1)
 
 
 class VocabularyFull(RuntimeError):
@@ -53,7 +56,7 @@ class VocabularyFull(RuntimeError):
 
 def micros(value: datetime) -> int:
     """Naive-UTC timestamp -> microseconds since 1970 (exact, unlike float seconds)."""
-    delta = value - _EPOCH
+    delta = value - EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
