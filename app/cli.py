@@ -66,6 +66,8 @@ def init() -> None:
         created = ", ".join(f"{n} {t}" for t, n in sorted(stats.created.items())) or "nothing"
         updated = ", ".join(f"{n} {t}" for t, n in sorted(stats.updated.items())) or "nothing"
         console.print(f"seed loaded: created {created}; updated {updated}")
+        if stats.reindexed:
+            console.print(f"re-indexed {stats.reindexed} datasets for search")
     else:
         console.print("seed already up to date: nothing changed")
 

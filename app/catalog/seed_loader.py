@@ -27,15 +27,23 @@ from app.models import (
     PlanSection,
     PriorityField,
 )
+from app.search import service as search
 from seed import seed_dir
 
 M = TypeVar("M", bound=Base)
+
+# Tables whose rows' text is in the search documents of datasets, with their key column.
+_INDEXED_KEYS = {"organization": "id", "category": "name", "measure": "id"}
 
 
 @dataclass
 class LoadStats:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    # Keys of the updated rows whose text the search index holds (table -> keys).
+    renamed: dict[str, set[str]] = field(default_factory=dict)
+    # Datasets re-indexed because an organisation, category or measure they show changed.
+    reindexed: int = 0
 
     def bump(self, table: str, created: bool) -> None:
         target = self.created if created else self.updated
@@ -77,6 +85,9 @@ def _upsert(
         stats.bump(obj.__tablename__, created=True)
     elif _assign(obj, values):
         stats.bump(obj.__tablename__, created=False)
+        if obj.__tablename__ in _INDEXED_KEYS:
+            key_column = _INDEXED_KEYS[obj.__tablename__]
+            stats.renamed.setdefault(obj.__tablename__, set()).add(getattr(obj, key_column))
     return obj
 
 
@@ -97,6 +108,16 @@ def load_seed(
     say("measures")
     _load_measures(session, stats, orgs)
     session.flush()
+    if stats.renamed:
+        # Their titles, codes and prefectures are searchable text of datasets.
+        say("search index of the datasets they show")
+        ids = search.datasets_showing(
+            session,
+            organizations=stats.renamed.get("organization", set()),
+            categories=stats.renamed.get("category", set()),
+            measures=stats.renamed.get("measure", set()),
+        )
+        stats.reindexed = search.reindex_datasets(session, ids)
     return stats
 
 

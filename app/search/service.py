@@ -20,6 +20,7 @@ from app.datasets.convert import dataset_out
 from app.datasets.schemas import DatasetOut
 from app.datasets.vocab import STANDARD_KINDS
 from app.models import Dataset
+from app.models.dataset import dataset_category, dataset_measure
 from app.search import memory
 from app.search import repository as repo
 from app.search.backend import SearchBackend, TextMatch
@@ -86,6 +87,39 @@ def remove_dataset(session: Session, dataset_id: str) -> None:
     if doc_id is not None:
         backend_for(session).unstore(session, doc_id)
         repo.delete_doc(session, doc_id, repo.next_generation(session))
+
+
+def datasets_showing(
+    session: Session, *, organizations: set[str], categories: set[str], measures: set[str]
+) -> list[str]:
+    """Ids of the live datasets owned by those organisations (ids) or in those categories
+    (names) or measures (ids): their search documents hold those rows' text."""
+    live = Dataset.state != "deleted"
+    queries = [
+        select(Dataset.id).where(live, Dataset.owner_org.in_(sorted(organizations))),
+        select(dataset_category.c.dataset_id).where(
+            dataset_category.c.category_name.in_(sorted(categories))
+        ),
+        select(dataset_measure.c.dataset_id).where(
+            dataset_measure.c.measure_id.in_(sorted(measures))
+        ),
+    ]
+    found = {str(i) for query in queries for i in session.scalars(query)}
+    alive = session.scalars(select(Dataset.id).where(live, Dataset.id.in_(sorted(found))))
+    return sorted(alive)
+
+
+def reindex_datasets(session: Session, ids: list[str], batch: int = 500) -> int:
+    """Re-index these datasets (after a change to text they show); returns how many."""
+    for start in range(0, len(ids), batch):
+        chunk = ids[start : start + batch]
+        rows = session.scalars(
+            select(Dataset).options(*dataset_repo.FULL_LOAD).where(Dataset.id.in_(chunk))
+        ).unique()
+        for ds in rows:
+            index_dataset(session, dataset_out(ds))
+        session.flush()
+    return len(ids)
 
 
 def reindex(session: Session, progress: ReindexProgress | None = None, batch: int = 500) -> int:

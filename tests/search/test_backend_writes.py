@@ -10,14 +10,15 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from app.accounts.actor import ANONYMOUS, SYSTEM, Actor
+from app.catalog.seed_loader import load_seed
 from app.cli import cli
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.datasets import resources as resource_service
 from app.datasets import service as datasets
 from app.datasets.schemas import DatasetCreate, DatasetPatch, ResourceIn, ResourcePatch
 from app.db import session_scope
 from app.errors import SearchQueryError
-from app.models import SearchDoc
+from app.models import Organization, SearchDoc
 from app.search import repository as search_repo
 from app.search.params import FieldFilter, SearchParams, SearchResult
 from app.search.service import backend_for, reindex, search_datasets
@@ -198,3 +199,28 @@ def test_search_leaves_the_session_settings_as_they_were(backend: Backend) -> No
         with pytest.raises(SearchQueryError):
             find(session, "保育", cursor="garbage")
         assert session.execute(text("SHOW enable_seqscan")).scalar_one() == before
+
+
+def test_seed_renames_reindex_the_datasets_that_show_them(backend: Backend) -> None:
+    """A new seed that renames an organisation re-indexes its datasets (the old name stops
+    matching, the new one matches) in the same transaction as the rename."""
+    settings = Settings(database_url=backend.url, base_uri="http://catalog.test")
+    with session_scope(backend.sessions) as session:
+        ds_id = new(session, "renamed", "公園一覧")
+    try:
+        with session_scope(backend.sessions) as session:
+            org = session.scalars(select(Organization).where(Organization.name == "011002")).one()
+            seed_title = org.title
+            org.title = "旧名称市"  # as an older seed had it
+            reindex(session)
+        with session_scope(backend.sessions) as session:
+            assert find(session, "旧名称").ids == [ds_id]
+            stats = load_seed(session, settings)
+            assert stats.updated == {"organization": 1} and stats.reindexed == 1
+            assert find(session, "旧名称").ids == []
+        with session_scope(backend.sessions) as session:
+            assert find(session, "旧名称").ids == []
+            assert ds_id in find(session, seed_title).ids
+    finally:
+        with session_scope(backend.sessions) as session:
+            load_seed(session, settings)
