@@ -109,16 +109,19 @@ def datasets_showing(
     return sorted(alive)
 
 
+def _index_batch(session: Session, ids: list[str]) -> None:
+    rows = session.scalars(
+        select(Dataset).options(*dataset_repo.FULL_LOAD).where(Dataset.id.in_(ids))
+    ).unique()
+    for ds in rows:
+        index_dataset(session, dataset_out(ds))
+    session.flush()
+
+
 def reindex_datasets(session: Session, ids: list[str], batch: int = 500) -> int:
     """Re-index these datasets (after a change to text they show); returns how many."""
     for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        rows = session.scalars(
-            select(Dataset).options(*dataset_repo.FULL_LOAD).where(Dataset.id.in_(chunk))
-        ).unique()
-        for ds in rows:
-            index_dataset(session, dataset_out(ds))
-        session.flush()
+        _index_batch(session, ids[start : start + batch])
     return len(ids)
 
 
@@ -143,12 +146,7 @@ def reindex(session: Session, progress: ReindexProgress | None = None, batch: in
         )
         if not ids:
             break
-        rows = session.scalars(
-            select(Dataset).options(*dataset_repo.FULL_LOAD).where(Dataset.id.in_(ids))
-        ).unique()
-        for ds in rows:
-            index_dataset(session, dataset_out(ds))
-        session.flush()
+        _index_batch(session, ids)
         session.expunge_all()
         done += len(ids)
         last_id = ids[-1]
