@@ -11,6 +11,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,32 @@ def test_too_many_tokens_leave_the_search_to_the_database(
     with session_scope(backend.sessions) as session:
         assert search_datasets(session, ANONYMOUS, SearchParams(q="避難")).ids == [ds]
     assert memory.served["memory"] == before
+
+
+def test_a_large_backlog_is_caught_up_in_the_background(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope(backend.sessions) as session:
+        create(session, "m-before", "観光統計")
+    same(backend, "観光")  # loaded
+    for k in range(3):  # three commits: three generations behind
+        with session_scope(backend.sessions) as session:
+            create(session, f"m-bulk-{k}", "観光施設一覧")
+    monkeypatch.setattr(registry, "CATCH_UP_IN_SEARCH", 2)
+    memory.configure(wait=False)
+    try:
+        before = memory.served["memory"]
+        with session_scope(backend.sessions) as session:
+            # Too far behind: the database answers, the catch-up starts in the background.
+            assert search_datasets(session, ANONYMOUS, SearchParams(q="観光")).count == 4
+        assert memory.served["memory"] == before
+        db = registry._database(backend.engine)
+        for _ in range(600):
+            if not db.catching_up:
+                break
+            time.sleep(0.05)
+        with session_scope(backend.sessions) as session:
+            assert search_datasets(session, ANONYMOUS, SearchParams(q="観光")).count == 4
+        assert memory.served["memory"] == before + 1
+    finally:
+        memory.configure(wait=True)

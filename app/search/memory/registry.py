@@ -38,6 +38,8 @@ class _Database:
     # rebuild starts a new epoch.
     failed_epoch: int | None = None
     failure: str | None = None
+    # A large catch-up runs in the background; the database answers until it is done.
+    catching_up: bool = False
 
 
 @dataclass
@@ -48,6 +50,10 @@ class Options:
 
 
 options = Options()
+# More index writes than this behind (a harvest, a bulk import): catching up inside a search
+# would hold it (and the searches queued behind it) for seconds, so a served app catches up
+# in the background while the database answers.
+CATCH_UP_IN_SEARCH = 2000
 _databases: dict[str, _Database] = {}
 _databases_lock = threading.Lock()
 
@@ -126,6 +132,31 @@ def _start_loading(db: _Database, engine: Engine, epoch: int) -> None:
         db.loading.start()
 
 
+def _background_catch_up(db: _Database, engine: Engine) -> None:
+    try:
+        with Session(bind=engine) as session:
+            state = repo.state(session)
+            with db.lock:
+                index = db.index
+                if state is not None and index is not None and index.epoch == state[0]:
+                    catch_up(session, index, state[1])
+    except SQLAlchemyError as exc:
+        log.warning("search: catching up the memory index failed: %s", exc)
+    finally:
+        db.catching_up = False
+
+
+def _start_catching_up(db: _Database, engine: Engine) -> None:
+    if not db.catching_up:
+        db.catching_up = True
+        threading.Thread(
+            target=_background_catch_up,
+            args=(db, engine),
+            name="search-memory-catch-up",
+            daemon=True,
+        ).start()
+
+
 def warm(engine: Engine) -> None:
     """Start loading the memory index of `engine`'s database in the background."""
     if not options.enabled:
@@ -165,9 +196,16 @@ def ready(session: Session) -> Iterator[MemoryIndex | None]:
             # The load waits for this transaction on SQLite (its write lock): no deadlock,
             # the database answers this search.
             _start_loading(db, engine, epoch)
+    if db.catching_up:
+        yield None
+        return
     with db.lock:
         index = db.index
         if index is None or index.epoch != epoch:
+            yield None
+            return
+        if generation - index.generation > CATCH_UP_IN_SEARCH and not options.wait:
+            _start_catching_up(db, engine)
             yield None
             return
         if generation != index.generation:
