@@ -11,6 +11,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -273,3 +274,39 @@ def test_a_large_backlog_is_caught_up_in_the_background(
         assert memory.served["memory"] == before + 1
     finally:
         memory.configure(wait=True)
+
+
+def test_searches_in_threads_while_writes_commit(backend: Backend) -> None:
+    """Web workers search in threads while other requests write: no errors, and every
+    answer is a state the index was in (the count only grows as datasets are added)."""
+    with session_scope(backend.sessions) as session:
+        create(session, "m-thread-0", "河川水位観測")
+    same(backend, "河川")
+    errors: list[BaseException] = []
+    seen: list[list[int]] = [[] for _ in range(3)]
+    done = threading.Event()
+
+    def searcher(k: int) -> None:
+        try:
+            while not done.is_set():
+                with session_scope(backend.sessions) as session:
+                    found = search_datasets(session, ANONYMOUS, SearchParams(q="河川"))
+                seen[k].append(found.count)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=searcher, args=(k,)) for k in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for i in range(1, 13):
+            with session_scope(backend.sessions) as session:
+                create(session, f"m-thread-{i}", "一級河川 水位")
+    finally:
+        done.set()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert not errors, errors
+    for counts in seen:
+        assert counts and counts == sorted(counts), counts
+    assert same(backend, "河川").count == 13
