@@ -15,9 +15,10 @@ Rules (PRODUCT.md §5):
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +27,13 @@ from sqlalchemy.orm import Session
 from app.accounts.actor import Actor
 from app.common.validate import NAME_RE
 from app.datasets import service as datasets
-from app.datasets.schemas import DatasetCreate, DatasetFields, DatasetPatch, Provenance
+from app.datasets.schemas import (
+    DatasetCreate,
+    DatasetFields,
+    DatasetOut,
+    DatasetPatch,
+    Provenance,
+)
 from app.errors import AppError, Invalid
 from app.harvest import repository as repo
 from app.harvest.schemas import SourceConfig
@@ -119,7 +126,10 @@ def prepare(
     return DatasetCreate(**values)
 
 
-def _drop_invalid(data: DatasetCreate | DatasetPatch, exc: Invalid) -> tuple[Any, list[str]]:
+Input = TypeVar("Input", DatasetCreate, DatasetPatch)
+
+
+def _drop_invalid(data: Input, exc: Invalid) -> tuple[Input, list[str]]:
     """The same input without the values the service refused, and what was dropped."""
     values = data.model_dump(exclude_unset=True)
     dropped: list[str] = []
@@ -135,6 +145,24 @@ def _drop_invalid(data: DatasetCreate | DatasetPatch, exc: Invalid) -> tuple[Any
             values[key] = None
             dropped.append(f"{key} ({'; '.join(messages)})")
     return type(data)(**values), dropped
+
+
+def _repairing(
+    session: Session, data: Input, write: Callable[[Input], DatasetOut]
+) -> tuple[DatasetOut, list[str]]:
+    """`write(data)` in a savepoint; when the service refuses values, the same without them
+    (up to MAX_REPAIRS times). Returns the result and what was dropped."""
+    dropped: list[str] = []
+    for _attempt in range(MAX_REPAIRS):
+        try:
+            with session.begin_nested():
+                return write(data), dropped
+        except Invalid as exc:
+            data, more = _drop_invalid(data, exc)
+            if not more:
+                raise
+            dropped += more
+    raise Invalid("still invalid after dropping the refused values")
 
 
 def _free_name(
@@ -189,25 +217,13 @@ def _create(
             "not duplicated",
         )
     data = data.model_copy(update={"name": _free_name(session, page, data.name)})
-    dropped: list[str] = []
-    for _attempt in range(MAX_REPAIRS):
-        try:
-            with session.begin_nested():
-                out = datasets.create_dataset(
-                    session,
-                    HARVESTER,
-                    data,
-                    dataset_id=wanted_id,
-                    provenance=_provenance(ctx, rec, digest),
-                )
-            break
-        except Invalid as exc:
-            data, more = _drop_invalid(data, exc)
-            if not more:
-                raise
-            dropped += more
-    else:
-        raise Invalid("still invalid after dropping the refused values")
+    out, dropped = _repairing(
+        session,
+        data,
+        lambda d: datasets.create_dataset(
+            session, HARVESTER, d, dataset_id=wanted_id, provenance=_provenance(ctx, rec, digest)
+        ),
+    )
     page.new_records.append(
         {
             "source_id": ctx.source_id,
@@ -247,27 +263,20 @@ def _update(
         current_name if "name" in local else _free_name(session, page, data.name, current_name)
     )
     patch = DatasetPatch(**values)
-    dropped: list[str] = []
-    assert record.dataset_id is not None
-    for _attempt in range(MAX_REPAIRS):
-        try:
-            with session.begin_nested():
-                out = datasets.update_dataset(
-                    session,
-                    HARVESTER,
-                    record.dataset_id,
-                    patch,
-                    mode="patch",
-                    provenance=_provenance(ctx, rec, digest),
-                )
-            break
-        except Invalid as exc:
-            patch, more = _drop_invalid(patch, exc)
-            if not more:
-                raise
-            dropped += more
-    else:
-        raise Invalid("still invalid after dropping the refused values")
+    dataset_id = record.dataset_id
+    assert dataset_id is not None
+    out, dropped = _repairing(
+        session,
+        patch,
+        lambda p: datasets.update_dataset(
+            session,
+            HARVESTER,
+            dataset_id,
+            p,
+            mode="patch",
+            provenance=_provenance(ctx, rec, digest),
+        ),
+    )
     restored = record.status == "deleted" and out.state == "active"
     record.content_hash = digest
     record.status = "active"
