@@ -57,27 +57,18 @@ def parse_cursor(since: str | None) -> int:
 
 
 def _entry(row: Any) -> Change | None:
+    if not (row.public or row.was_public):
+        return None  # never public: nothing to tell (and nothing to reveal)
+    common: dict[str, Any] = {
+        "seq": row.id,
+        "activity": row.activity_type,
+        "id": row.dataset_id,
+        "name": row.dataset_name,
+        "timestamp": row.timestamp,
+    }
     if row.public:
-        return Change(
-            seq=row.id,
-            change="upsert",
-            activity=row.activity_type,
-            id=row.dataset_id,
-            name=row.dataset_name,
-            timestamp=row.timestamp,
-            dataset=row.snapshot,
-        )
-    if row.was_public:
-        return Change(
-            seq=row.id,
-            change="delete",
-            activity=row.activity_type,
-            id=row.dataset_id,
-            name=row.dataset_name,
-            timestamp=row.timestamp,
-            deleted=row.timestamp,
-        )
-    return None  # never public: nothing to tell (and nothing to reveal)
+        return Change(change="upsert", dataset=row.snapshot, **common)
+    return Change(change="delete", deleted=row.timestamp, **common)
 
 
 def changes_since(session: Session, since: str | None, limit: int = 100) -> ChangePage:
