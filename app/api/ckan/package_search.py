@@ -21,7 +21,7 @@ from app.api.ckan.registry import Action, ActionContext
 from app.datasets.convert import dataset_out
 from app.errors import SearchQueryError
 from app.search.params import SORTS, FieldFilter, SearchParams, SearchResult
-from app.search.service import search_datasets
+from app.search.service import facet_titles, search_datasets
 from app.timeutil import utcnow
 
 DEFAULT_SORT = "score desc, metadata_modified desc"
@@ -136,17 +136,7 @@ def _facets(
     ctx: ActionContext, result: SearchResult
 ) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
     facets = {name: dict(values) for name, values in result.facets.items()}
-    titles: dict[str, dict[str, str]] = {}
-    if "organization" in facets:
-        titles["organization"] = ckan_repo.organization_titles(
-            ctx.session, list(facets["organization"])
-        )
-    if {"groups", "category", "measure"} & set(facets):
-        group_titles = ckan_repo.group_titles(ctx.session)
-        for name in ("groups", "category", "measure"):
-            titles[name] = group_titles
-    if "license_id" in facets:
-        titles["license_id"] = ckan_repo.license_titles(ctx.session)
+    titles = facet_titles(ctx.session, result.facets)
     search_facets = {
         name: {
             "title": name,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
 from app.datasets.repository import FULL_LOAD, visible_clause
-from app.models import Category, Dataset, License, Measure, Organization, Tag, dataset_tag
+from app.models import Dataset, Organization, Tag, dataset_tag
 
 PUBLIC = and_(Dataset.state == "active", Dataset.private.is_(False))
 
@@ -60,26 +60,6 @@ def public_tag_names(
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt))
-
-
-def organization_titles(session: Session, names: Sequence[str]) -> dict[str, str]:
-    if not names:
-        return {}
-    rows = session.execute(
-        select(Organization.name, Organization.title).where(Organization.name.in_(names))
-    )
-    return {name: title for name, title in rows}
-
-
-def group_titles(session: Session) -> dict[str, str]:
-    """Titles of every category (by name) and measure (by id): the facet display names."""
-    titles = {name: title for name, title in session.execute(select(Category.name, Category.title))}
-    titles.update((mid, title) for mid, title in session.execute(select(Measure.id, Measure.title)))
-    return titles
-
-
-def license_titles(session: Session) -> dict[str, str]:
-    return {lic_id: title for lic_id, title in session.execute(select(License.id, License.title))}
 
 
 def organization_names_by_id(session: Session, refs: Sequence[str]) -> dict[str, str]:
