@@ -75,21 +75,19 @@ class DocRow:
 
 
 class _Vocabulary:
-    """Index token <-> character (the token's id as a code point, surrogates skipped)."""
+    """Index token -> character (the token's id as a code point, surrogates skipped)."""
 
     def __init__(self) -> None:
         self.chars: dict[str, str] = {}
-        self.tokens: list[str] = [""]  # id 0 is never a token (it is _TITLE_END)
         # Bigram prefix ("b" + 5 hex digits) -> code points of the tokens starting with it.
         self.by_prefix: dict[str, list[int]] = {}
 
     def _new(self, token: str) -> str:
-        token_id = len(self.tokens)
+        token_id = len(self.chars) + 1  # id 0 is never a token (it is _TITLE_END)
         if token_id > _MAX_ID:
             raise VocabularyFull(f"more than {_MAX_ID} distinct index tokens")
         ch = chr(token_id if token_id < _SURROGATES.start else token_id + len(_SURROGATES))
         self.chars[token] = ch
-        self.tokens.append(token)
         if token.startswith("b"):
             self.by_prefix.setdefault(token[:_PREFIX_LEN], []).append(ord(ch))
         return ch
@@ -105,10 +103,6 @@ class _Vocabulary:
 
     def known(self, token: str) -> str | None:
         return self.chars.get(token)
-
-    def token_of(self, ch: str) -> str:
-        code = ord(ch)
-        return self.tokens[code if code < _SURROGATES.start else code - len(_SURROGATES)]
 
 
 class _Growing:
@@ -479,8 +473,3 @@ class MemoryIndex:
         postings = self.title_postings if title else self.postings
         found = [postings[c] for c in self.vocabulary.by_prefix.get(prefix, ()) if c in postings]
         return BitMap.union(*found) if found else BitMap()
-
-    # ----------------------------------------------------------------------- reads
-
-    def title_part(self, slot: int) -> str:
-        return self.streams[slot][: int(self.title_length.data[slot])]
