@@ -14,7 +14,13 @@ from sqlalchemy import ColumnElement, and_, not_, true
 from app.errors import SearchQueryError
 from app.models.search import SearchDoc
 from app.search.backend import SearchBackend, TextMatch
-from app.search.documents import MULTI_VALUED, SINGLE_VALUED, exact_key, filter_token
+from app.search.documents import (
+    FILTER_CODES,
+    MULTI_VALUED,
+    SINGLE_VALUED,
+    exact_key,
+    filter_token,
+)
 from app.search.params import (
     FACET_FIELDS,
     FILTER_FIELDS,
@@ -30,18 +36,8 @@ from app.search.repository import OrderKey
 MAX_ROWS = 1000
 # CKAN's field names for text: searched as plain text (all text fields are searched anyway).
 TEXT_ALIASES = frozenset({"title", "notes", "text"})
-_TOKEN_FIELDS = frozenset(
-    {
-        "organization",
-        "prefecture",
-        "category",
-        "measure",
-        "tags",
-        "res_format",
-        "license_id",
-        "standard_kind",
-    }
-)
+# Filters answered by index tokens (documents.filter_token); groups is category or measure.
+_TOKEN_FIELDS = frozenset(FILTER_CODES)
 _CAPACITIES = frozenset({"public", "private"})
 # Sort field -> search_doc column.
 _SORT_COLUMNS = {

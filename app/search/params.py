@@ -9,23 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-# Fields a FieldFilter may name. groups = categories and measures (CKAN's view of both).
-FILTER_FIELDS = frozenset(
-    {
-        "id",
-        "name",
-        "organization",
-        "prefecture",
-        "category",
-        "measure",
-        "groups",
-        "tags",
-        "res_format",
-        "license_id",
-        "standard_kind",
-        "capacity",
-    }
-)
+# Fields with facet counts. groups = categories and measures (CKAN's view of both).
 FACET_FIELDS = frozenset(
     {
         "organization",
@@ -39,6 +23,8 @@ FACET_FIELDS = frozenset(
         "standard_kind",
     }
 )
+# Fields a FieldFilter may name: every facet, and the dataset's id, name and capacity.
+FILTER_FIELDS = FACET_FIELDS | {"id", "name", "capacity"}
 RANGE_FIELDS = frozenset({"metadata_modified", "metadata_created"})
 SORTS = frozenset(
     {
