@@ -34,6 +34,19 @@ class Settings(BaseSettings):
     # search that needs it, "off" never uses it.
     search_memory: Literal["on", "wait", "off"] = "on"
     token_default_days: int = 365
+    # Riding out faults (app.faults). Seconds a SQLite statement waits for a lock before it
+    # fails with "database is locked" (a 503 for clients).
+    db_busy_timeout: float = 30.0
+    # Seconds a client is told to wait (Retry-After) after a transient database fault.
+    retry_after_seconds: int = 5
+    # Seconds between polls of an idle harvest worker or scheduler thread.
+    harvest_poll_seconds: float = 5.0
+    # A running job's lease: its runner renews it every third of this; a job whose process
+    # died, or that has not renewed it for this long, is failed with the reason (and its
+    # source is free for the next run) within about this time.
+    harvest_lease_seconds: float = 60.0
+    # Rows per read transaction of the memory-index loader.
+    search_memory_batch: int = 2000
 
     @field_validator("base_uri")
     @classmethod

@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from app.api import dcat as dcat_api
 from app.api import dcat_dump, guards, v1
@@ -16,6 +15,8 @@ from app.api.ckan.router import router as ckan_router
 from app.api.v1 import errors as v1_errors
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
+from app.faults import http as faults_http
+from app.faults.readiness import readiness
 from app.harvest.worker import harvest_scheduler
 from app.search import memory
 
@@ -25,12 +26,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.effective_database_url)
+        engine = make_engine(settings.effective_database_url, settings.db_busy_timeout)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        scheduler = harvest_scheduler(settings, engine)
+        scheduler = app.state.scheduler = harvest_scheduler(settings, engine)
         memory.configure(
-            enabled=settings.search_memory != "off", wait=settings.search_memory == "wait"
+            enabled=settings.search_memory != "off",
+            wait=settings.search_memory == "wait",
+            batch=settings.search_memory_batch,
         )
         memory.warm(engine)
         try:
@@ -38,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if scheduler is not None:
                 scheduler.stop()
+            memory.stop(engine)
             engine.dispose()
 
     app = FastAPI(
@@ -47,9 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.scheduler = None
     v1_errors.install(app)
     ckan_envelope.install(app, settings)
     guards.install(app, settings.max_request_bytes)
+    faults_http.install(app, settings.retry_after_seconds)
     app.include_router(v1.router)
     app.include_router(ckan_router)
     app.include_router(dcat_api.router)
@@ -61,11 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> JSONResponse:
-        try:
-            with app.state.engine.connect() as conn:
-                conn.execute(text("select 1"))
-        except Exception as exc:  # readiness must report any database failure, not raise
-            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
-        return JSONResponse({"status": "ok"})
+        status, body = readiness(app.state.engine, app.state.scheduler)
+        return JSONResponse(body, status_code=status)
 
     return app

@@ -244,7 +244,9 @@ def report(
 
 
 def worker_command(
-    poll: Annotated[float, typer.Option(help="seconds between polls when idle")] = 5.0,
+    poll: Annotated[
+        float | None, typer.Option(help="seconds between polls when idle (default: settings)")
+    ] = None,
 ) -> None:
     """Run harvest jobs as they come due (any number of workers on PostgreSQL)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -254,7 +256,7 @@ def worker_command(
         worker.stop_event.set()
 
     signal.signal(signal.SIGTERM, stop)
-    console.print(f"harvest worker started (poll {poll:g} s); Ctrl-C to stop")
+    console.print(f"harvest worker started (poll {worker.poll:g} s); Ctrl-C to stop")
     try:
         worker.run()
     except KeyboardInterrupt:

@@ -3,7 +3,10 @@
 Each page is imported and committed in its own transaction together with the job's counters,
 so memory stays bounded (one page at a time; the ids seen are the only thing kept), a crash
 loses at most one page, and a re-run picks up idempotently. A broken source fails the job with
-its message; nothing already imported is rolled back and nothing is deleted.
+its message; nothing already imported is rolled back and nothing is deleted. A job that loses
+its database fails with that reason (or, if even that cannot be written, `JobInterrupted`
+tells the worker to write it once the database is back); one whose lease was taken over
+stops without writing anything more.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.config import Settings
 from app.datasets import service as datasets
 from app.errors import AppError
+from app.faults.classify import transient
 from app.harvest import repository as repo
 from app.harvest.fetch import FetchError, FetchLimits, GuardedClient
 from app.harvest.importer import HARVESTER, Context, import_page
+from app.harvest.lease import JobLease, LeaseLost
 from app.harvest.schemas import JobStats, SourceConfig
 from app.harvest.sources import adapter_for
 from app.harvest.sources.base import Adapter, Page, RemoteRecord, RunPlan, SourceError
@@ -30,6 +35,15 @@ from app.timeutil import utcnow
 log = logging.getLogger(__name__)
 Progress = Callable[[JobStats], None]
 CONFIRM_BATCH = 100
+
+
+class JobInterrupted(RuntimeError):
+    """The job lost its database and even its failure could not be recorded."""
+
+    def __init__(self, job_id: str, message: str) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.message = message
 
 
 @dataclass
@@ -195,8 +209,12 @@ def run_job(
     settings: Settings,
     job_id: str,
     progress: Progress | None = None,
+    lease: JobLease | None = None,
 ) -> HarvestJob:
-    """Run a job already marked running (see service.start_job / worker.claim) to its end."""
+    """Run a job already marked running (see service.start_job / worker.claim) to its end.
+
+    Raises `JobInterrupted` when the job lost its database and its end could not be written.
+    """
     ctx: Context | None = None
     client: GuardedClient | None = None
     try:
@@ -210,17 +228,29 @@ def run_job(
         client = GuardedClient.from_settings(settings, limits)
         adapter = adapter_for(kind, url, cfg, client, licence_uris)
         for page in adapter.pages(plan):
+            if lease is not None:
+                lease.check()
             with factory() as session, session.begin():
                 import_page(session, ctx, page)
                 _save(session, job_id, ctx)
             if progress is not None:
                 progress(_stats(ctx))
+        if lease is not None:
+            lease.check()
         outcome = _deletions(factory, ctx, adapter, plan)
         cursor = plan.cursor if outcome.withheld else adapter.cursor
         return _finish(factory, job_id, ctx, "finished", outcome.message, cursor)
     except (SourceError, FetchError) as exc:
         return _finish(factory, job_id, ctx, "failed", exc.message)
+    except LeaseLost:
+        log.warning("harvest job %s: taken over while cut off from the database", job_id)
+        with factory() as session:
+            job = session.get(HarvestJob, job_id)
+            assert job is not None
+            return job
     except Exception as exc:
+        if transient(exc) is not None:
+            return _interrupted(factory, job_id, exc)
         # A bug must not stop the worker: the job fails with the error, the log has the trace.
         log.exception("harvest job %s failed", job_id)
         return _finish(
@@ -229,3 +259,19 @@ def run_job(
     finally:
         if client is not None:
             client.close()
+
+
+def _interrupted(factory: sessionmaker[Session], job_id: str, exc: Exception) -> HarvestJob:
+    """Fail a job that lost its database, saying so; what it imported stays."""
+    message = (
+        f"lost its database in the middle of the run ({type(exc).__name__}: "
+        f"{str(exc).splitlines()[0][:300]}). Every page imported before that is kept; "
+        "the next run starts normally and imports the rest."
+    )
+    log.warning("harvest job %s: %s", job_id, message)
+    try:
+        return _finish(factory, job_id, None, "failed", message)
+    except Exception as again:
+        if transient(again) is None:
+            raise
+        raise JobInterrupted(job_id, message) from again

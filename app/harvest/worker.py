@@ -4,8 +4,13 @@ On PostgreSQL any number of `catalog worker` processes run this loop: due source
 jobs are taken with SELECT ... FOR UPDATE SKIP LOCKED, so two workers never claim the same
 job, and the partial unique index on harvest_job keeps one queued/running job per source.
 On SQLite (the embedded default) a scheduler thread inside `catalog serve` runs the same loop
-(SQLite's BEGIN IMMEDIATE makes each claim atomic). At start, and every minute, jobs whose
-process died are marked failed (see app.harvest.lease).
+(SQLite's BEGIN IMMEDIATE makes each claim atomic). At start, and every sixth of the lease
+time, jobs whose process died (or whose lease expired) are marked failed with the reason
+(see app.harvest.lease); their source's next run starts normally.
+
+The loop never dies: an error (a locked database, a lost connection, a bug) is logged with
+its context, the loop backs off with jitter and goes on; its state (last tick, last error,
+failures in a row) is what `/readyz` shows for the scheduler thread.
 """
 
 from __future__ import annotations
@@ -21,28 +26,32 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, session_scope
+from app.faults.loops import LoopState
 from app.harvest import repository as repo
-from app.harvest.lease import JobLease, is_alive, runner_id
-from app.harvest.runner import run_job
+from app.harvest.lease import JobLease, expired, is_alive, runner_id
+from app.harvest.runner import JobInterrupted, run_job
 from app.harvest.schedule import next_run
 from app.models import HarvestJob
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-RECOVER_EVERY = 60.0
 
 
-def recover_dead_jobs(factory: sessionmaker[Session]) -> list[str]:
-    """Mark failed the running jobs whose process is gone; their ids."""
+def recover_dead_jobs(
+    factory: sessionmaker[Session], lease_seconds: float | None = None
+) -> list[str]:
+    """Mark failed the running jobs whose process (or lock) is gone and, given a lease
+    time, whose heartbeat is older than two renewals; their ids."""
     dead: list[str] = []
     with session_scope(factory) as session:
         for job in repo.running_jobs(session):
-            if not is_alive(session, job.id, job.runner):
+            if expired(job, lease_seconds) and not is_alive(session, job.id, job.runner):
                 job.status = "failed"
                 job.finished = utcnow()
                 job.message = (
                     f"the process running this job ({job.runner}) stopped before it finished "
-                    f"(killed or crashed); marked failed by {runner_id()}. Records imported "
+                    f"(killed, crashed or cut off from the database; last heartbeat "
+                    f"{job.heartbeat}); marked failed by {runner_id()}. Records imported "
                     "before that are kept; the next run continues."
                 )
                 dead.append(job.id)
@@ -68,7 +77,9 @@ def enqueue_due(factory: sessionmaker[Session], now: datetime | None = None) -> 
     return queued
 
 
-def claim(factory: sessionmaker[Session], engine: Engine) -> tuple[str, JobLease] | None:
+def claim(
+    factory: sessionmaker[Session], engine: Engine, lease_seconds: float | None = None
+) -> tuple[str, JobLease] | None:
     """Take the oldest queued job and mark it running, holding its lease; None if none."""
     session = factory()
     lease: JobLease | None = None
@@ -77,7 +88,7 @@ def claim(factory: sessionmaker[Session], engine: Engine) -> tuple[str, JobLease
         if job is None:
             session.rollback()
             return None
-        lease = JobLease(engine, job.id)
+        lease = JobLease(engine, job.id, lease_seconds)
         now = utcnow()
         job.status, job.started, job.heartbeat, job.runner = "running", now, now, runner_id()
         session.commit()
@@ -96,40 +107,71 @@ def run_once(
 ) -> HarvestJob | None:
     """Queue due sources, then run one queued job if there is one."""
     enqueue_due(factory)
-    claimed = claim(factory, engine)
+    claimed = claim(factory, engine, settings.harvest_lease_seconds)
     if claimed is None:
         return None
     job_id, lease = claimed
     with lease:
-        return run_job(factory, settings, job_id)
+        return run_job(factory, settings, job_id, lease=lease)
+
+
+def settle(factory: sessionmaker[Session], job_id: str, message: str) -> None:
+    """Write the end of a job this process was running when it lost the database."""
+    with session_scope(factory) as session:
+        job = session.get(HarvestJob, job_id)
+        if job is not None and job.status == "running" and job.runner == runner_id():
+            job.status, job.message, job.finished = "failed", message, utcnow()
 
 
 class Worker:
     """The loop of `catalog worker` and of the scheduler thread in `catalog serve`."""
 
-    def __init__(self, settings: Settings, poll: float = 5.0, engine: Engine | None = None):
+    def __init__(
+        self, settings: Settings, poll: float | None = None, engine: Engine | None = None
+    ):
         self.settings = settings
-        self.poll = poll
-        self.engine = engine or make_engine(settings.effective_database_url)
+        self.poll = settings.harvest_poll_seconds if poll is None else poll
+        self.engine = engine or make_engine(
+            settings.effective_database_url, busy_timeout=settings.db_busy_timeout
+        )
         self.factory = make_sessionmaker(self.engine)
         self.stop_event = threading.Event()
+        self.state = LoopState("harvest-scheduler", detail={"poll_seconds": self.poll})
+        # Jobs this process ran whose end it could not write (the database was away).
+        self.unsettled: dict[str, str] = {}
         self._thread: threading.Thread | None = None
 
     def run(self) -> None:
-        last_recovery = 0.0
+        lease = self.settings.harvest_lease_seconds
+        last_recovery = -lease
         while not self.stop_event.is_set():
-            job = None
+            wait = self.poll
             try:
-                if time.monotonic() - last_recovery > RECOVER_EVERY:
-                    recover_dead_jobs(self.factory)
+                for job_id, message in list(self.unsettled.items()):
+                    settle(self.factory, job_id, message)
+                    del self.unsettled[job_id]
+                if time.monotonic() - last_recovery > lease / 6:
+                    recover_dead_jobs(self.factory, lease)
                     last_recovery = time.monotonic()
                 job = run_once(self.factory, self.engine, self.settings)
                 if job is not None:
                     log.info("harvest job %s %s: %s", job.id, job.status, job.message)
-            except Exception:  # the database may be away for a moment: keep the loop alive
-                log.exception("harvest worker loop")
-            if job is None:
-                self.stop_event.wait(self.poll)
+                    wait = 0.0
+                self.state.ok()
+            except JobInterrupted as exc:
+                self.unsettled[exc.job_id] = exc.message
+                wait = self.state.failed(exc.__cause__ or exc, f"job {exc.job_id}")
+            except Exception as exc:  # never die: log, back off with jitter, go on
+                wait = self.state.failed(exc, "polling for due jobs")
+            if wait:
+                self.stop_event.wait(wait)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def report(self) -> dict[str, object]:
+        return {"alive": self.alive, **self.state.report()}
 
     def start_thread(self) -> None:
         self._thread = threading.Thread(target=self.run, name="harvest-scheduler", daemon=True)

@@ -24,10 +24,10 @@ from app.search.documents import visibility_groups
 from app.search.memory.evaluate import SORT_COLUMNS, Matcher, after, facet_counts, ordered
 from app.search.memory.evaluate import to_datetime as _to_datetime
 from app.search.memory.index import MemoryIndex, micros
-from app.search.memory.registry import configure, ready, warm
+from app.search.memory.registry import configure, ready, status, stop, warm
 from app.search.params import SearchParams, SearchResult
 
-__all__ = ["can_serve", "configure", "search", "served", "warm"]
+__all__ = ["can_serve", "configure", "search", "served", "status", "stop", "warm"]
 
 # Searches answered from memory in this process (tests check the path they meant to test).
 served = Counter[str]()

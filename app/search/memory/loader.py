@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, func, select
@@ -55,20 +56,62 @@ def _select() -> Any:
     return select(*_COLUMNS).outerjoin(SearchSource, SearchSource.doc_id == SearchDoc.doc_id)
 
 
-def _batches(session_for: SessionFor, generation: int, batch: int) -> Iterator[list[DocRow]]:
-    last = -1
-    while True:
-        with session_for() as session:
-            rows = session.execute(
-                _select()
-                .where(SearchDoc.generation <= generation, SearchDoc.doc_id > last)
-                .order_by(SearchDoc.doc_id)
-                .limit(batch)
-            ).all()
-        if not rows:
-            return
-        last = rows[-1].doc_id
-        yield [_row(r) for r in rows]
+@dataclass
+class Loading:
+    """A load in progress: the rows up to `generation` with doc_id <= `last` are in `index`.
+
+    Kept across failures, so a load that lost its database goes on from `last` instead of
+    starting over; the rows written meanwhile come in through `catch_up` afterwards.
+    """
+
+    index: MemoryIndex
+    total: int
+    last: int = -1
+    done: int = 0
+    finished: bool = False
+
+    @property
+    def epoch(self) -> int:
+        return self.index.epoch
+
+
+def begin(session_for: SessionFor) -> Loading | None:
+    """Start a load of everything up to the current generation (None: no index state yet)."""
+    with session_for() as session:
+        state = repo.state(session)
+        total = session.scalar(select(func.count()).select_from(SearchDoc)) or 0
+    if state is None:
+        return None
+    return Loading(MemoryIndex(*state), total)
+
+
+def step(session_for: SessionFor, loading: Loading, batch: int) -> bool:
+    """Read the next `batch` rows in a transaction of their own; True once all are in.
+
+    Raises `EpochChanged` when the index was rebuilt meanwhile (the load must start over).
+    """
+    with session_for() as session:
+        state = repo.state(session)
+        if state is None or state[0] != loading.epoch:
+            raise EpochChanged("the search index was rebuilt during the load")
+        rows = session.execute(
+            _select()
+            .where(
+                SearchDoc.generation <= loading.index.generation, SearchDoc.doc_id > loading.last
+            )
+            .order_by(SearchDoc.doc_id)
+            .limit(batch)
+        ).all()
+    if rows:
+        loading.index.add([_row(r) for r in rows])
+        loading.last = rows[-1].doc_id
+        loading.done += len(rows)
+    loading.finished = len(rows) < batch
+    return loading.finished
+
+
+class EpochChanged(RuntimeError):
+    """The index was rebuilt (a new epoch) while it was being loaded."""
 
 
 def load(
@@ -81,20 +124,15 @@ def load(
     `session_for` gives a session per batch (short transactions: SQLite writers are not
     held up by a long load); later writes are applied by `catch_up`.
     """
-    with session_for() as session:
-        state = repo.state(session)
-        total = session.scalar(select(func.count()).select_from(SearchDoc)) or 0
-    if state is None:
+    loading = begin(session_for)
+    if loading is None:
         return None
-    epoch, generation = state
-    index = MemoryIndex(epoch, generation)
-    done = 0
-    for rows in _batches(session_for, generation, batch):
-        index.add(rows)
-        done += len(rows)
+    while not step(session_for, loading, batch):
         if progress is not None:
-            progress(done, total)
-    return index
+            progress(loading.done, loading.total)
+    if progress is not None:
+        progress(loading.done, loading.total)
+    return loading.index
 
 
 def catch_up(session: Session, index: MemoryIndex, generation: int) -> None:

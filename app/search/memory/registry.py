@@ -8,23 +8,42 @@ sees:
   (its writes are not in the memory index, and may still roll back);
 * until a first load has finished (in the background for a served app; `wait` loads in
   the caller instead), and after a load failed, the database answers.
+
+The background load reads in batches, each in a short transaction of its own; when a batch
+fails (a locked SQLite file, a lost PostgreSQL connection) the loader logs it, backs off
+with jitter and goes on from the last row it has, never from the start. Its state (rows
+loaded, failures, last error) and the index's lag in generations are in `status`, which
+`/readyz` shows.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.faults.classify import transient
+from app.faults.loops import LoopState
 from app.search import repository as repo
 from app.search.memory.index import MemoryIndex, VocabularyFull
-from app.search.memory.loader import SessionFor, SourceMissing, catch_up, load
+from app.search.memory.loader import (
+    EpochChanged,
+    Loading,
+    SessionFor,
+    SourceMissing,
+    begin,
+    catch_up,
+    load,
+    step,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +59,13 @@ class _Database:
     failure: str | None = None
     # A large catch-up runs in the background; the database answers until it is done.
     catching_up: bool = False
+    # The background load so far, kept across failures so that it resumes where it stopped.
+    progress: Loading | None = None
+    loader: LoopState = field(default_factory=lambda: LoopState("search-memory-loader"))
+    catcher: LoopState = field(default_factory=lambda: LoopState("search-memory-catch-up"))
+    # monotonic time before which no new background catch-up starts (after a failure)
+    catch_up_after: float = 0.0
+    stop: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -47,6 +73,8 @@ class Options:
     enabled: bool = True
     # Load in the searching thread (tests, the bench, the CLI) instead of in the background.
     wait: bool = True
+    # Rows per read transaction of a load.
+    batch: int = 2000
 
 
 options = Options()
@@ -58,11 +86,15 @@ _databases: dict[str, _Database] = {}
 _databases_lock = threading.Lock()
 
 
-def configure(*, enabled: bool | None = None, wait: bool | None = None) -> None:
+def configure(
+    *, enabled: bool | None = None, wait: bool | None = None, batch: int | None = None
+) -> None:
     if enabled is not None:
         options.enabled = enabled
     if wait is not None:
         options.wait = wait
+    if batch is not None:
+        options.batch = batch
 
 
 @event.listens_for(Session, "after_commit")
@@ -102,7 +134,7 @@ def _same_session(session: Session) -> SessionFor:
 
 def _load(db: _Database, sessions: SessionFor, epoch: int) -> None:
     try:
-        index = load(sessions)
+        index = load(sessions, batch=options.batch)
     except (SourceMissing, VocabularyFull) as exc:
         log.warning("search: memory index off for this index epoch: %s", exc)
         db.failed_epoch, db.failure = epoch, str(exc)
@@ -112,20 +144,50 @@ def _load(db: _Database, sessions: SessionFor, epoch: int) -> None:
             db.index = index
 
 
-def _background_load(db: _Database, engine: Engine, epoch: int) -> None:
+def _background_load(db: _Database, engine: Engine) -> None:
+    """Load batch by batch until done; on an error back off and go on from the last row."""
+    sessions = _new_sessions(engine)
+    state = db.loader
     try:
-        _load(db, _new_sessions(engine), epoch)
-    except SQLAlchemyError as exc:  # e.g. the app stopped and disposed of the engine
-        log.warning("search: loading the memory index failed: %s", exc)
+        while not db.stop.is_set():
+            try:
+                if db.progress is None:
+                    db.progress = begin(sessions)
+                    if db.progress is None:
+                        return  # no index state: nothing to load
+                progress = db.progress
+                while not step(sessions, progress, options.batch):
+                    state.ok()
+                    if db.stop.is_set():
+                        return
+                with db.lock:
+                    db.index = progress.index
+                db.progress = None
+                state.ok()
+                log.info("search: memory index loaded (%d documents)", progress.done)
+                return
+            except (SourceMissing, VocabularyFull) as exc:
+                log.warning("search: memory index off for this index epoch: %s", exc)
+                if db.progress is not None:
+                    db.failed_epoch, db.failure = db.progress.epoch, str(exc)
+                db.progress = None
+                return
+            except EpochChanged:
+                db.progress = None  # rebuilt meanwhile: load the new epoch from the start
+            except Exception as exc:  # never die: log, back off, resume from the last row
+                held = db.progress
+                done = f"{held.done} of {held.total} rows in" if held else "starting"
+                db.stop.wait(state.failed(exc, f"{done}; resumes there"))
     finally:
         db.loading = None
 
 
 def _start_loading(db: _Database, engine: Engine, epoch: int) -> None:
     if db.loading is None:
+        db.stop.clear()
         db.loading = threading.Thread(
             target=_background_load,
-            args=(db, engine, epoch),
+            args=(db, engine),
             name="search-memory-load",
             daemon=True,
         )
@@ -140,14 +202,15 @@ def _background_catch_up(db: _Database, engine: Engine) -> None:
                 index = db.index
                 if state is not None and index is not None and index.epoch == state[0]:
                     catch_up(session, index, state[1])
-    except SQLAlchemyError as exc:
-        log.warning("search: catching up the memory index failed: %s", exc)
+        db.catcher.ok()
+    except Exception as exc:  # the next search starts another, after the backoff
+        db.catch_up_after = time.monotonic() + db.catcher.failed(exc)
     finally:
         db.catching_up = False
 
 
 def _start_catching_up(db: _Database, engine: Engine) -> None:
-    if not db.catching_up:
+    if not db.catching_up and time.monotonic() >= db.catch_up_after:
         db.catching_up = True
         threading.Thread(
             target=_background_catch_up,
@@ -157,17 +220,53 @@ def _start_catching_up(db: _Database, engine: Engine) -> None:
         ).start()
 
 
+def stop(engine: Engine) -> None:
+    """Stop the background load of `engine`'s database (the app is shutting down)."""
+    _database(engine).stop.set()
+
+
+def status(engine: Engine, generation: int | None) -> dict[str, Any]:
+    """The memory index of `engine`'s database as `/readyz` shows it.
+
+    `generation` is the database's current index generation (None if unknown); `lag` is how
+    many generations the loaded index is behind it (it catches up in the next search).
+    """
+    if not options.enabled:
+        return {"state": "off"}
+    db = _database(engine)
+    index, progress = db.index, db.progress
+    out: dict[str, Any] = {}
+    if progress is not None or db.loading is not None:
+        out["state"] = "loading"
+        if progress is not None:
+            out["loaded"], out["total"] = progress.done, progress.total
+    elif db.failed_epoch is not None and (index is None or index.epoch == db.failed_epoch):
+        out["state"], out["error"] = "off", db.failure
+    else:
+        out["state"] = "ready" if index is not None else "not loaded"
+    if index is not None:
+        out["generation"] = index.generation
+        if generation is not None:
+            out["lag"] = max(0, generation - index.generation)
+    out["loader"] = db.loader.report()
+    out["catch_up"] = db.catcher.report()
+    return out
+
+
 def warm(engine: Engine) -> None:
     """Start loading the memory index of `engine`'s database in the background."""
     if not options.enabled:
         return
+    db = _database(engine)
     try:
         with Session(bind=engine) as session:
             state = repo.state(session)
-    except SQLAlchemyError as exc:  # not migrated yet: the first search after `init` loads
-        log.info("search: no index to load yet (%s)", exc.__class__.__name__)
+    except SQLAlchemyError as exc:
+        if transient(exc) is not None:  # locked or away: the loader retries until it can
+            _start_loading(db, engine, 0)
+        else:  # not migrated yet: the first search after `init` loads
+            log.info("search: no index to load yet (%s)", exc.__class__.__name__)
         return
-    db = _database(engine)
     if state is not None and db.index is None:
         _start_loading(db, engine, state[0])
 
