@@ -281,6 +281,30 @@ class Cluster:
 
     # -- lifecycle ---------------------------------------------------------------------
 
+    def _pg_ctl(self, *args: str, timeout: float = 90.0) -> None:
+        if self.external or self.binaries is None or self.data_dir is None:
+            raise ClusterError("only a cluster this module started can be stopped and started")
+        _run([str(self.binaries.pg_ctl), *args, "-D", str(self.data_dir)],
+             run_as=self.run_as, cwd=self.base_dir, timeout=timeout)  # fmt: skip
+
+    def stop_server(self, mode: str = "fast") -> None:
+        """Stop the server but keep the cluster (``pg_ctl stop -m fast|immediate``): every
+        connection is dropped, as in a restart or failover. :meth:`start_server` brings it
+        back on the same port and data."""
+        self._pg_ctl("stop", "-m", mode, "-w", "-t", "60")
+
+    def start_server(self) -> None:
+        assert self.log_file is not None
+        self._pg_ctl("start", "-l", str(self.log_file), "-w", "-t", "60")
+
+    def restart(self, down_seconds: float = 0.0, mode: str = "fast") -> float:
+        """Stop the server, wait `down_seconds`, start it again; the seconds it was down."""
+        started = time.monotonic()
+        self.stop_server(mode)
+        time.sleep(down_seconds)
+        self.start_server()
+        return time.monotonic() - started
+
     def stop(self) -> None:
         """Stop the server (``pg_ctl stop -m immediate``) and delete its directory.
 
