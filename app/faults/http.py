@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import random
 import time
 
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.errors import AppError
 from app.faults.classify import Kind, transient
 
+log = logging.getLogger(__name__)
 RETRIES = 2
 RETRY_BUDGET = 3.0  # seconds a read may spend retrying before its 503 goes out
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -96,7 +98,16 @@ class RetryReads:
         while True:
             last = not retriable or attempt >= RETRIES or time.monotonic() >= deadline
             outcome = _Attempt(send, swallow_retriable=not last)
-            await self.app(scope, _replay(receive, attempt), outcome.send)
+            try:
+                await self.app(scope, _replay(receive, attempt), outcome.send)
+            except Exception as exc:
+                if not outcome.complete or transient(exc) is None:
+                    raise
+                # The client has its whole answer; the request's session failed to end
+                # after it (a commit that ran after the response). Log, keep the connection.
+                log.warning("%s %s: the database failed after the response was sent: %s",
+                            scope["method"], scope["path"], exc)  # fmt: skip
+                return
             if not outcome.retry:
                 return
             attempt += 1
@@ -109,10 +120,13 @@ class _Attempt:
         self._send = send
         self._swallow_retriable = swallow_retriable
         self.retry = False
+        self.complete = False
 
     async def send(self, message: Message) -> None:
         if self.retry:
             return  # the body of a response that will not be sent
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.complete = True
         if message["type"] == "http.response.start":
             headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
             fault = next((v for k, v in headers if k.lower() == MARKER), None)

@@ -12,6 +12,7 @@ stops without writing anything more.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,6 +23,7 @@ from app.config import Settings
 from app.datasets import service as datasets
 from app.errors import AppError
 from app.faults.classify import transient
+from app.faults.loops import Backoff
 from app.harvest import repository as repo
 from app.harvest.fetch import FetchError, FetchLimits, GuardedClient
 from app.harvest.importer import HARVESTER, Context, import_page
@@ -228,11 +230,7 @@ def run_job(
         client = GuardedClient.from_settings(settings, limits)
         adapter = adapter_for(kind, url, cfg, client, licence_uris)
         for page in adapter.pages(plan):
-            if lease is not None:
-                lease.check()
-            with factory() as session, session.begin():
-                import_page(session, ctx, page)
-                _save(session, job_id, ctx)
+            _import_retrying(factory, ctx, page, settings.harvest_lease_seconds, lease)
             if progress is not None:
                 progress(_stats(ctx))
         if lease is not None:
@@ -259,6 +257,54 @@ def run_job(
     finally:
         if client is not None:
             client.close()
+
+
+def _checkpoint(ctx: Context, page: Page) -> Callable[[], None]:
+    """A function that puts `ctx` back as it was before `page` (its transaction rolled back)."""
+    keys = {rec.key for rec in page.records}
+    unseen = keys - ctx.seen
+    tombstones = {k: ctx.tombstones[k] for k in keys if k in ctx.tombstones}
+    stats, watermark = dict(ctx.stats), ctx.watermark
+
+    def restore() -> None:
+        ctx.seen.difference_update(unseen)
+        for key in keys:
+            ctx.tombstones.pop(key, None)
+        ctx.tombstones.update(tombstones)
+        ctx.stats, ctx.watermark = dict(stats), watermark
+
+    return restore
+
+
+def _import_retrying(
+    factory: sessionmaker[Session],
+    ctx: Context,
+    page: Page,
+    budget: float,
+    lease: JobLease | None,
+) -> None:
+    """Import and commit one page; on a transient database fault (a lock held past the busy
+    timeout, a dropped connection) roll back, back off with jitter and import it again, for
+    up to `budget` seconds (the lease time: after that the job may be taken over anyway)."""
+    restore = _checkpoint(ctx, page)
+    backoff = Backoff(base=0.2, cap=5.0)
+    deadline = time.monotonic() + budget
+    while True:
+        if lease is not None:
+            lease.check()
+        try:
+            with factory() as session, session.begin():
+                import_page(session, ctx, page)
+                _save(session, ctx.job_id, ctx)
+            return
+        except Exception as exc:
+            restore()
+            wait = backoff.next()
+            if transient(exc) is None or time.monotonic() + wait > deadline:
+                raise
+            log.warning("harvest job %s: page import hit a transient database error; "
+                        "again in %.1f s: %s", ctx.job_id, wait, exc)  # fmt: skip
+            time.sleep(wait)
 
 
 def _interrupted(factory: sessionmaker[Session], job_id: str, exc: Exception) -> HarvestJob:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, session_scope
-from app.faults.loops import LoopState
+from app.faults.loops import Backoff, LoopState
 from app.harvest import repository as repo
 from app.harvest.lease import JobLease, expired, is_alive, runner_id
 from app.harvest.runner import JobInterrupted, run_job
@@ -38,10 +38,12 @@ log = logging.getLogger(__name__)
 
 
 def recover_dead_jobs(
-    factory: sessionmaker[Session], lease_seconds: float | None = None
+    factory: sessionmaker[Session], lease_seconds: float | None = None, *, requeue: bool = False
 ) -> list[str]:
     """Mark failed the running jobs whose process (or lock) is gone and, given a lease
-    time, whose heartbeat is older than two renewals; their ids."""
+    time, whose heartbeat is older than two renewals; their ids. `requeue`: queue a new
+    job for each such source at once (trigger "recovery"), which finishes the run: records
+    already imported are recognised by their hash, so nothing is lost or doubled."""
     dead: list[str] = []
     with session_scope(factory) as session:
         for job in repo.running_jobs(session):
@@ -55,6 +57,11 @@ def recover_dead_jobs(
                     "before that are kept; the next run continues."
                 )
                 dead.append(job.id)
+                if requeue:
+                    session.flush()  # the failed job no longer holds the source's active slot
+                    session.add(HarvestJob(source_id=job.source_id, trigger="recovery",
+                                           full=job.full))  # fmt: skip
+                    job.message += " A recovery job was queued to finish the run."
     for job_id in dead:
         log.warning("harvest job %s: its process died; marked failed", job_id)
     return dead
@@ -136,7 +143,9 @@ class Worker:
         )
         self.factory = make_sessionmaker(self.engine)
         self.stop_event = threading.Event()
-        self.state = LoopState("harvest-scheduler", detail={"poll_seconds": self.poll})
+        # Backoff up to ten polls (at most 30 s): a worker polling often comes back soon.
+        backoff = Backoff(base=min(0.5, self.poll), cap=min(30.0, max(1.0, 10 * self.poll)))
+        self.state = LoopState("harvest-scheduler", backoff, detail={"poll_seconds": self.poll})
         # Jobs this process ran whose end it could not write (the database was away).
         self.unsettled: dict[str, str] = {}
         self._thread: threading.Thread | None = None
@@ -151,7 +160,7 @@ class Worker:
                     settle(self.factory, job_id, message)
                     del self.unsettled[job_id]
                 if time.monotonic() - last_recovery > lease / 6:
-                    recover_dead_jobs(self.factory, lease)
+                    recover_dead_jobs(self.factory, lease, requeue=True)
                     last_recovery = time.monotonic()
                 job = run_once(self.factory, self.engine, self.settings)
                 if job is not None:
