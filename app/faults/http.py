@@ -101,7 +101,7 @@ class RetryReads:
             try:
                 await self.app(scope, _replay(receive, attempt), outcome.send)
             except Exception as exc:
-                if not outcome.complete or transient(exc) is None:
+                if not outcome.complete or not _transient_in_chain(exc):
                     raise
                 # The client has its whole answer; the request's session failed to end
                 # after it (a commit that ran after the response). Log, keep the connection.
@@ -113,6 +113,15 @@ class RetryReads:
             attempt += 1
             # Full jitter: clients of one outage do not all come back at once.
             await asyncio.sleep(random.uniform(0.05, 0.25 * 2**attempt))
+
+
+def _transient_in_chain(exc: BaseException | None) -> bool:
+    # Starlette wraps an error raised after the response started in a RuntimeError.
+    while exc is not None:
+        if transient(exc) is not None:
+            return True
+        exc = exc.__cause__
+    return False
 
 
 class _Attempt:

@@ -13,7 +13,7 @@ import httpx
 # A search on each surface: the native API, CKAN's Action API, a Linked Data document.
 READS = (
     "/api/v1/search?q=保育&facet=organization",
-    "/api/3/action/package_search?q=避難&facet.field=[\"organization\"]",
+    '/api/3/action/package_search?q=避難&facet.field=["organization"]',
     "/catalog.ttl",
 )
 
