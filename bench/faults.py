@@ -210,8 +210,9 @@ def main() -> None:
             print(f"{args.n} datasets per catalogue; 3 reading clients; lease {args.lease:g} s")
             sqlite_lock(lite, args.down, portal)
             pg_restart(pg, cluster, args.down)
-            worker_sigkill(lite, args.lease, portal)
-            worker_sigkill(pg, args.lease, portal)
+            # Fresh catalogues: the lock fault's scheduled source harvested the same portal.
+            worker_sigkill(Db(f"sqlite:///{tmp}/kill.db", 0), args.lease, portal)
+            worker_sigkill(Db(cluster.create_database("bench_faults_kill"), 0), args.lease, portal)
             pg.engine.dispose()
             lite.engine.dispose()
     finally:

@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.faults.classify import transient
-from app.faults.loops import LoopState
+from app.faults.loops import Backoff, LoopState
 from app.search import repository as repo
 from app.search.memory.index import MemoryIndex, VocabularyFull
 from app.search.memory.loader import (
@@ -61,7 +61,11 @@ class _Database:
     catching_up: bool = False
     # The background load so far, kept across failures so that it resumes where it stopped.
     progress: Loading | None = None
-    loader: LoopState = field(default_factory=lambda: LoopState("search-memory-loader"))
+    # A retry costs one small query: back off to at most 5 s, so the index is ready soon
+    # after the database is.
+    loader: LoopState = field(
+        default_factory=lambda: LoopState("search-memory-loader", Backoff(0.25, 5.0))
+    )
     catcher: LoopState = field(default_factory=lambda: LoopState("search-memory-catch-up"))
     # monotonic time before which no new background catch-up starts (after a failure)
     catch_up_after: float = 0.0
