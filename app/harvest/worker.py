@@ -162,11 +162,16 @@ class Worker:
                 if time.monotonic() - last_recovery > lease / 6:
                     recover_dead_jobs(self.factory, lease, requeue=True)
                     last_recovery = time.monotonic()
-                job = run_once(self.factory, self.engine, self.settings)
-                if job is not None:
+                enqueue_due(self.factory)
+                claimed = claim(self.factory, self.engine, lease)
+                self.state.ok()  # the loop is healthy; a long job must not look stuck
+                if claimed is not None:
+                    job_id, job_lease = claimed
+                    with job_lease:
+                        job = run_job(self.factory, self.settings, job_id, lease=job_lease)
                     log.info("harvest job %s %s: %s", job.id, job.status, job.message)
                     wait = 0.0
-                self.state.ok()
+                    self.state.ok()
             except JobInterrupted as exc:
                 self.unsettled[exc.job_id] = exc.message
                 wait = self.state.failed(exc.__cause__ or exc, f"job {exc.job_id}")
