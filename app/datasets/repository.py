@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.actor import Actor
+from app.accounts.visibility import listed_clause
 from app.models import (
     Category,
     Dataset,
@@ -98,15 +99,9 @@ def measures(session: Session, ids: set[str]) -> dict[str, Measure]:
     return {m.id: m for m in session.scalars(select(Measure).where(Measure.id.in_(ids)))}
 
 
-def visible_clause(actor: Actor) -> object:
-    """SQL condition: datasets the actor may see in lists (deleted ones never listed)."""
-    public = and_(Dataset.state == "active", Dataset.private.is_(False))
-    if actor.sysadmin:
-        return Dataset.state != "deleted"
-    orgs = actor.readable_org_ids()
-    if not orgs:
-        return public
-    return or_(public, and_(Dataset.state != "deleted", Dataset.owner_org.in_(orgs)))
+def visible_clause(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: datasets the actor may see in lists (app.accounts.visibility)."""
+    return listed_clause(actor, Dataset)
 
 
 def list_query(
@@ -119,7 +114,7 @@ def list_query(
     tag: str | None = None,
     modified_since: datetime | None = None,
 ) -> Select[Dataset]:
-    stmt = select(Dataset).where(visible_clause(actor))  # type: ignore[arg-type]
+    stmt = select(Dataset).where(visible_clause(actor))
     if organization_id is not None:
         stmt = stmt.where(Dataset.owner_org == organization_id)
     if q:

@@ -20,6 +20,7 @@ from app.accounts.permissions import (
     require_role,
     require_sysadmin,
 )
+from app.accounts.visibility import activity_view, sees_hidden_states
 from app.common.validate import FieldErrors, check_name
 from app.datasets import history
 from app.datasets import repository as repo
@@ -246,8 +247,23 @@ def purge_dataset(session: Session, actor: Actor, ref: str) -> None:
 def activity_list(
     session: Session, actor: Actor, ref: str, *, limit: int = 31, offset: int = 0
 ) -> list[DatasetActivity]:
+    """The dataset's history as the actor may see it, newest first (app.accounts.visibility):
+    outsiders get only what was recorded while it was public, and no diff whose old values
+    come from a private or draft period (`changes` is then empty). Returned activities are
+    detached copies: never write them back."""
     ds = _load_visible(session, actor, ref)
-    return history.for_dataset(session, ds.id, min(limit, 100), offset)
+    insider = sees_hidden_states(actor, ds.owner_org)
+    rows = history.for_dataset(session, ds.id, min(limit, 100), offset, public_only=not insider)
+    shown: list[DatasetActivity] = []
+    for activity, was_public in rows:
+        view = activity_view(actor, ds.owner_org, activity.public, was_public)
+        if view == "hidden":
+            continue
+        if view == "without_diff":
+            session.expunge(activity)
+            activity.changes = {}
+        shown.append(activity)
+    return shown
 
 
 def encode_cursor(ds: DatasetOut) -> str:
