@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
-from app.common.validate import NAME_RE
+from app.common.validate import NAME_RE, canonical_uuid
 from app.datasets import service as datasets
 from app.datasets.schemas import (
     DatasetCreate,
@@ -169,7 +169,7 @@ def _free_name(
     session: Session, page: PageState, wanted: str | None, current: str | None = None
 ) -> str | None:
     """The remote name if free (or ours already), else the first free `name-N`."""
-    if not wanted or not NAME_RE.match(wanted) or wanted == current:
+    if not wanted or not NAME_RE.match(wanted) or canonical_uuid(wanted) or wanted == current:
         return current
     if wanted not in page.taken:
         page.taken.add(wanted)
@@ -198,7 +198,9 @@ def _provenance(ctx: Context, rec: RemoteRecord, digest: str) -> Provenance:
 
 
 def _wanted_id(rec: RemoteRecord) -> str | None:
-    return rec.wanted_id if rec.wanted_id and len(rec.wanted_id) <= 36 else None
+    """The remote id as our id when it is a UUID (canonical form); any other remote id stays
+    the record's remote key (harvest_record, dataset.remote_id) and we assign an id."""
+    return canonical_uuid(rec.wanted_id) if rec.wanted_id else None
 
 
 def _create(
@@ -236,8 +238,10 @@ def _create(
             "remote_modified": rec.modified,
         }
     )
-    message = f"dropped invalid values: {'; '.join(dropped)}" if dropped else ""
-    return Outcome("added", out.id, out.name, message)
+    notes = [f"dropped invalid values: {'; '.join(dropped)}"] if dropped else []
+    if rec.wanted_id and wanted_id is None:
+        notes.append(f"remote id {rec.wanted_id!r} is not a UUID: kept as the remote key")
+    return Outcome("added", out.id, out.name, "; ".join(notes))
 
 
 def _update(
