@@ -30,9 +30,7 @@ def test_editor_cannot_hijack_a_name_with_an_id(client: TestClient, users: Accou
     assert hijack.status_code == 409, hijack.text
     assert "sysadmin" in hijack.json()["error"]["id"][0]
     # Even a UUID: editors never choose ids.
-    chosen = _ckan(
-        client, "package_create", bob.headers, id=str(uuid.uuid4()), owner_org=SHINJUKU
-    )
+    chosen = _ckan(client, "package_create", bob.headers, id=str(uuid.uuid4()), owner_org=SHINJUKU)
     assert chosen.status_code == 409, chosen.text
 
     for path in ("/api/3/action/package_show?id=aed-list", "/api/v1/datasets/aed-list"):
@@ -48,9 +46,7 @@ def test_sysadmin_ids_are_uuids_and_names_are_not(client: TestClient, users: Acc
     assert bad.status_code == 409 and "UUID" in bad.json()["error"]["id"][0], bad.text
 
     wanted = uuid.uuid4()
-    made = _ckan(
-        client, "package_create", admin.headers, id=str(wanted).upper(), owner_org=SAPPORO
-    )
+    made = _ckan(client, "package_create", admin.headers, id=str(wanted).upper(), owner_org=SAPPORO)
     assert made.status_code == 200, made.text
     assert made.json()["result"]["id"] == str(wanted)  # canonical form
     again = _ckan(client, "package_create", admin.headers, id=str(wanted), owner_org=SAPPORO)
