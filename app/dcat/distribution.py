@@ -131,7 +131,7 @@ class MediaTypeLink(Codec):
     def emit(self, rec: Any, s: Iri, ctx: Context, out: Emission) -> None:
         value = rec.mimetype.strip().lower()
         if MEDIA_TYPE_RE.match(value):
-            node = mint(IANA_MEDIA_TYPES, value)
+            node = mint(IANA_MEDIA_TYPES + value)  # type/subtype: the / stays
             out.triples.append((s, self.predicate, node))
             out.typed(node, DCT.MediaType)
 

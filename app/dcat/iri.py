@@ -24,9 +24,9 @@ _SCHEME = re.compile(r"^(?:https?|mailto|urn|ftp|ftps|tag):", re.IGNORECASE)
 # Characters IRIREF forbids in N-Triples/Turtle, plus what RFC 3987 keeps out of an IRI or
 # parsers read as line ends or spaces (DEL, C1 controls, Unicode spaces, line and paragraph
 # separators, bidi controls, BOM, surrogates, private use, non-characters): percent-encoded.
-_FORBIDDEN = (
-    '\x00-\x20<>"{}|^`\\\x7f-\xa0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f'
-    "\u3000\ud800-\udfff\ue000-\uf8ff\ufdd0-\ufdef\ufeff\ufff0-\uffff"
+_FORBIDDEN = (  # a regex character-class body (raw: the escapes are the regex's)
+    r'\x00-\x20<>"{}|^`\\\x7f-\xa0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f'
+    r"\u3000\ud800-\udfff\ue000-\uf8ff\ufdd0-\ufdef\ufeff\ufff0-\uffff"
 )
 _UNSAFE = re.compile(f"[{_FORBIDDEN}]")
 # Inside one key (a path segment or a fragment) the delimiters must not act as such either.

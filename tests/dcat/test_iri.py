@@ -10,7 +10,7 @@ import gzip
 from urllib.parse import unquote
 
 from fastapi.testclient import TestClient
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from sqlalchemy import text
@@ -55,6 +55,8 @@ def test_hostile_dataset_id_cannot_break_or_inject(client: TestClient, backend: 
 
 @settings(max_examples=200, deadline=None)
 @given(key=st.text(min_size=1, max_size=40))
+@example(key="\\")
+@example(key='"<>{}|^`\u2028\x85 \t\n%2F/../?#')
 def test_any_key_gives_one_parsable_triple(key: str) -> None:
     ctx = Context(base=BASE)
     subjects = [
