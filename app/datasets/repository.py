@@ -35,10 +35,11 @@ FULL_LOAD = (
 
 def _ref_clauses(ref: str) -> list[ColumnElement[bool]]:
     """Which row `ref` names, in the order to try: an id when it parses as a UUID (names are
-    never UUID-shaped), else a name, else a legacy non-UUID id (no name equals an id)."""
+    never UUID-shaped), else a name. The second try only finds rows written before these
+    rules (a UUID-shaped name, a non-UUID id): no new id equals a name, nor a name an id."""
     as_id = canonical_uuid(ref)
     if as_id is not None:
-        return [Dataset.id == as_id]
+        return [Dataset.id == as_id, Dataset.name == ref]
     return [Dataset.name == ref, Dataset.id == ref]
 
 
