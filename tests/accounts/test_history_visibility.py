@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Accounts
@@ -17,30 +18,44 @@ OTHER = "131016"
 SECRETS = ("極秘タイトル", "極秘の説明", "secret-name")
 
 
-def _history(client: TestClient, editor_headers: dict[str, str]) -> dict[str, Any]:
-    """Private with secret title/notes, edited while private, then published, then edited."""
+HIDDEN = {"private": {"private": True}, "draft": {"state": "draft"}}
+PUBLISH = {"private": {"private": False}, "draft": {"state": "active"}}
+
+
+def _history(
+    client: TestClient, editor_headers: dict[str, str], hidden: str = "private"
+) -> dict[str, Any]:
+    """Private (or draft) with secret title/notes, edited so, then published, then edited."""
     body = {
         "name": "secret-name",
         "title": "極秘タイトル",
         "notes": "極秘の説明",
         "owner_org": SAPPORO,
-        "private": True,
+        **HIDDEN[hidden],
     }
     ds = client.post("/api/v1/datasets", json=body, headers=editor_headers).json()
     url = f"/api/v1/datasets/{ds['id']}"
     patch = client.patch(url, json={"notes": "極秘の説明 改訂"}, headers=editor_headers)
     assert patch.status_code == 200, patch.text
-    publish = {"private": False, "title": "公開タイトル", "notes": "公開の説明", "name": "aed-open"}
+    publish = {
+        **PUBLISH[hidden],
+        "title": "公開タイトル",
+        "notes": "公開の説明",
+        "name": "aed-open",
+    }
     assert client.patch(url, json=publish, headers=editor_headers).status_code == 200
     again = client.patch(url, json={"title": "公開タイトル2"}, headers=editor_headers)
     assert again.status_code == 200
     return dict(ds)
 
 
-def test_outsiders_see_only_public_period_history(client: TestClient, users: Accounts) -> None:
+@pytest.mark.parametrize("hidden", ["private", "draft"])
+def test_outsiders_see_only_public_period_history(
+    client: TestClient, users: Accounts, hidden: str
+) -> None:
     editor = users.make("clerk", org=SAPPORO)
     outsider = users.make("stranger", org=OTHER)
-    ds = _history(client, editor.headers)
+    ds = _history(client, editor.headers, hidden)
 
     for headers in ({}, outsider.headers):
         res = client.get(f"/api/v1/datasets/{ds['id']}/activity", headers=headers)
