@@ -25,6 +25,7 @@ from app.errors import AppError
 from app.faults.classify import transient
 from app.faults.loops import Backoff
 from app.harvest import repository as repo
+from app.harvest.authority import writable_organizations
 from app.harvest.fetch import FetchError, FetchLimits, GuardedClient
 from app.harvest.importer import HARVESTER, Context, import_page
 from app.harvest.lease import JobLease, LeaseLost
@@ -202,6 +203,7 @@ def _start(session: Session, job_id: str) -> tuple[Context, RunPlan, HarvestSour
         licenses=licenses,
         categories=categories,
         measures=measures,
+        writable=writable_organizations(session, source),
     )
     return ctx, plan, source, repo.license_uris(session)
 
