@@ -23,7 +23,13 @@ def serve(backend: Backend, **settings: Any) -> Iterator[str]:
         port = int(probe.getsockname()[1])
     app = create_app(backend.settings().model_copy(update=settings))
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", backlog=2048
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        backlog=2048,
+        timeout_keep_alive=60,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)

@@ -21,12 +21,11 @@ from tests.conftest import Accounts, Backend
 
 def _hold_write_lock(backend: Backend, held: threading.Event, release: threading.Event) -> None:
     """Another writer: an open write transaction (SQLite: the write lock; PostgreSQL: a row)."""
-    with backend.engine.connect() as conn:
-        # On SQLite the engine's "begin" hook issues BEGIN IMMEDIATE (the write lock).
-        with conn.begin():
-            conn.execute(text("UPDATE dataset SET title = title WHERE name = 'held'"))
-            held.set()
-            release.wait(30)
+    # On SQLite the engine's "begin" hook issues BEGIN IMMEDIATE (the write lock).
+    with backend.engine.connect() as conn, conn.begin():
+        conn.execute(text("UPDATE dataset SET title = title WHERE name = 'held'"))
+        held.set()
+        release.wait(30)
 
 
 def test_reads_answer_while_another_writer_holds_the_lock(
