@@ -10,7 +10,15 @@ import pyshacl
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-STANDARDS = Path(__file__).resolve().parents[2].parent / "shared" / "standards" / "dcat-ap"
+# ../shared next to the checkout (a worktree may sit one level deeper): the nearest ancestor's.
+STANDARDS = next(
+    (
+        found
+        for parent in Path(__file__).resolve().parents
+        if (found := parent / "shared" / "standards" / "dcat-ap").is_dir()
+    ),
+    Path(__file__).resolve().parents[2].parent / "shared" / "standards" / "dcat-ap",
+)
 SHAPES = STANDARDS / "3.0.1" / "shapes"
 
 
