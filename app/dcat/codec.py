@@ -86,6 +86,8 @@ class ReadScope:
     licenses: Mapping[str, str] = field(default_factory=dict)
     # The licence id read from the dataset, which a distribution without its own inherits.
     dataset_license: str | None = None
+    # The dataset's licence IRI when it is not one of ours (kept as the remote licence).
+    dataset_remote_license: str | None = None
     # BCP 47 tag of the dataset's language (from dct:language), "ja" when it gives none.
     language: str = "ja"
     # What was repaired, dropped or kept while reading (said in the harvest record's message).

@@ -62,6 +62,15 @@ def read_written(node: Node | None) -> Written | None:
     return None
 
 
+_OFFSET = re.compile(r"[+-](\d{2}):(\d{2})$")
+
+
+def local_offset(lex: str) -> bool:
+    """True for a date-time written with a non-zero UTC offset (`…+09:00`)."""
+    found = _OFFSET.search(lex[10:])
+    return found is not None and found.group(0) not in ("+00:00", "-00:00")
+
+
 def datatype_of(lex: str) -> str:
     """The XML Schema datatype a lexical date form needs."""
     if _YEAR.match(lex):

@@ -69,6 +69,7 @@ class DCT:
     MediaTypeOrExtent = ns + "MediaTypeOrExtent"
     PeriodOfTime = ns + "PeriodOfTime"
     Standard = ns + "Standard"
+    accessRights = ns + "accessRights"
     accrualPeriodicity = ns + "accrualPeriodicity"
     conformsTo = ns + "conformsTo"
     RightsStatement = ns + "RightsStatement"
@@ -81,6 +82,7 @@ class DCT:
     language = ns + "language"
     license = ns + "license"
     modified = ns + "modified"
+    provenance = ns + "provenance"
     publisher = ns + "publisher"
     rights = ns + "rights"
     spatial = ns + "spatial"
@@ -96,6 +98,7 @@ class FOAF:
     homepage = ns + "homepage"
     mbox = ns + "mbox"
     name = ns + "name"
+    page = ns + "page"
 
 
 class VCARD:
@@ -104,6 +107,8 @@ class VCARD:
     fn = ns + "fn"
     hasEmail = ns + "hasEmail"
     hasURL = ns + "hasURL"
+    organization_name = ns + "organization-name"
+    value = ns + "value"
 
 
 class SKOS:
