@@ -154,7 +154,10 @@ class KeptValues(Codec):
             for m, obj in enumerate(decode(value)):
                 if isinstance(obj, str) and cls:  # an IRI: type it as the range wants
                     out.triples.append((s, key, obj))
-                    out.typed(obj, cls, shared=False)
+                    if out.typed(obj, cls) and cls == SKOS.Concept:
+                        # The shapes want a label on a concept: its code, as in the IRI.
+                        code = obj.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+                        out.triples.append((obj, SKOS.prefLabel, (code or obj, "", "")))
                 elif cls:  # a literal where a node is wanted: a labelled node of the class
                     node = Iri(f"{s}#kept-{n}-{m}")
                     out.triples.append((s, key, node))
