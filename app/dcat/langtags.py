@@ -4,6 +4,8 @@ language from every form `dct:language` takes in feeds.
 - `matches(tag, wanted)`: RFC 4647 §3.3.1 basic filtering, case-insensitive, so `ja` matches
   `ja`, `JA`, `ja-JP` and `ja-Jpan-JP`, and `*` matches any tag.
 - `repair(tag)`: `ja_JP` -> `ja-JP` (underscores are the common error), else None.
+- `localized(...)`: a field's text for a reader's language, from the texts a record keeps in
+  extras as `<field>@<tag>` (see app.dcat.multilingual).
 - `language_code(value)`: ISO 639-1 code from an EU authority IRI (IRI or literal, any case),
   ISO 639-1/2/3 code, lexvo IRI (`http://lexvo.org/id/iso639-3/deu`), or a BCP 47 tag.
 """
@@ -11,6 +13,7 @@ language from every form `dct:language` takes in feeds.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 _TAG = re.compile(r"^[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*$")
 
@@ -70,3 +73,22 @@ def language_code(value: str) -> str | None:
     if valid(low):
         return primary(low)
     return None
+
+
+def translations(extras: Mapping[str, str] | None, field: str) -> dict[str, str]:
+    """tag -> text of the other-language values of `field` kept in extras."""
+    prefix = field + "@"
+    return {k[len(prefix) :]: v for k, v in (extras or {}).items() if k.startswith(prefix)}
+
+
+def localized(
+    text: str, own_tag: str, extras: Mapping[str, str] | None, field: str, lang: str | None
+) -> str:
+    """`field`'s text in `lang` (RFC 4647 basic filtering), else the stored one."""
+    if not lang or matches(own_tag, lang):
+        return text
+    others = translations(extras, field)
+    for tag, value in sorted(others.items(), key=lambda kv: kv[0].lower() != lang.lower()):
+        if matches(tag, lang):
+            return value
+    return text

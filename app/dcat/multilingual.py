@@ -11,7 +11,6 @@ with its own tag again, so a German-only dataset is exported `@de`, never `@ja`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from rdflib import Literal, URIRef
@@ -20,6 +19,7 @@ from rdflib.term import Node
 from app.dcat import langtags
 from app.dcat.codec import Codec, Emission, ReadScope, pick_literal
 from app.dcat.context import Context
+from app.dcat.langtags import translations
 from app.dcat.namespaces import DCT, EU_LANGUAGE
 from app.dcat.triples import Iri
 
@@ -29,25 +29,6 @@ EU_CODES: dict[str, str] = {}
 for _three, _two in langtags.ISO639_3.items():
     if len(_two) == 2:
         EU_CODES.setdefault(_two, _three.upper())
-
-
-def translations(extras: Mapping[str, str] | None, field: str) -> dict[str, str]:
-    """tag -> text of the other-language values of `field` kept in extras."""
-    prefix = field + "@"
-    return {k[len(prefix) :]: v for k, v in (extras or {}).items() if k.startswith(prefix)}
-
-
-def localized(
-    text: str, own_tag: str, extras: Mapping[str, str] | None, field: str, lang: str | None
-) -> str:
-    """`field`'s text in `lang` (RFC 4647 basic filtering), else the stored one."""
-    if not lang or langtags.matches(own_tag, lang):
-        return text
-    others = translations(extras, field)
-    for tag, value in sorted(others.items(), key=lambda kv: kv[0].lower() != lang.lower()):
-        if langtags.matches(tag, lang):
-            return value
-    return text
 
 
 def dataset_languages(scope: ReadScope, s: Node) -> list[str]:

@@ -192,7 +192,7 @@ def test_unreadable_record_is_errored_and_the_rest_imported(
         '<https://p.example/dataset/ok> a dcat:Dataset ; dct:title "読める"@ja .',
         # A byte size past any integer: reading it raises (OverflowError), for this record only.
         '<https://p.example/dataset/bad> a dcat:Dataset ; dct:title "壊れた"@ja ; '
-        'dcat:distribution [ a dcat:Distribution ; dcat:accessURL <https://p.example/f> ; '
+        "dcat:distribution [ a dcat:Distribution ; dcat:accessURL <https://p.example/f> ; "
         'dcat:byteSize "1.5e400" ] .',
     )
     add_source(backend, "plain", serve(http_server, "p", body.encode(), "ttl"), kind="dcat")
@@ -227,3 +227,27 @@ def test_a_document_that_is_not_rdf_fails_the_job_and_loses_nothing(
     job = run(backend, "govdata")
     assert job.status == "failed" and expected in job.message
     assert job.stats.deleted == 0 and len(live_names(backend)) == 1
+
+
+def test_the_api_shows_the_readers_language(
+    backend: Backend, http_server: FixtureServer, client: TestClient
+) -> None:
+    url = serve(http_server, "swiss", convert(feed(SWISS_AND_BLANK), "ttl"), "ttl")
+    add_source(backend, "swiss", url, kind="dcat", org="011002")
+    assert run(backend, "swiss").status == "finished"
+    name = _names(backend)["Niederschlag"]
+
+    def title(lang: str | None) -> str:
+        params = {"lang": lang} if lang else {}
+        response = client.get(f"/api/v1/datasets/{name}", params=params)
+        assert response.status_code == 200, response.text
+        return str(response.json()["title"])
+
+    assert title(None) == "Niederschlag"
+    assert title("fr") == "Précipitations"
+    assert title("EN-gb") == "Niederschlag"  # basic filtering: en-GB is not in en
+    assert title("en") == "Rainfall observations"
+    assert title("ja") == "降水量の観測"  # ja matches ja-JP
+    listed = client.get("/api/v1/datasets", params={"lang": "it", "q": "Niederschlag"}).json()
+    assert "Precipitazioni" in [d["title"] for d in listed["items"]]
+    assert client.get(f"/api/v1/datasets/{name}", params={"lang": "ja_JP!"}).status_code == 422
