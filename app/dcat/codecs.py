@@ -178,9 +178,9 @@ class Timestamp(Codec):
                 if written.precision != "datetime" or local_offset(written.lexical):
                     found["extras"] = {self.written_key: written.lexical}
                 return found
-            when = read_datetime(node)
-            if when is not None:
-                return {self.fields[0]: when}
+            fallback = read_datetime(node)
+            if fallback is not None:
+                return {self.fields[0]: fallback}
         return {}
 
 

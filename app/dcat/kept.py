@@ -13,7 +13,7 @@ of that class labelled with the literal, so the export stays valid against the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -64,7 +64,7 @@ def consumed(terms: Iterable[Term]) -> frozenset[str]:
     return frozenset(found)
 
 
-def encode(values: list[Node]) -> str:
+def encode(values: Sequence[Node]) -> str:
     if len(values) == 1 and isinstance(values[0], Literal):
         lit = values[0]
         if not lit.language and lit.datatype in (None, URIRef(XSD.string)):

@@ -62,7 +62,7 @@ class _Budget(io.BytesIO):
         self.deadline = time.monotonic() + seconds
         self.seconds = seconds
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         if time.monotonic() > self.deadline:
             raise ParseError(f"parsing took longer than the {self.seconds:g} s budget: stopped")
         return super().read(size)
