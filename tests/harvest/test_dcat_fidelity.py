@@ -189,7 +189,8 @@ def test_unreadable_record_is_errored_and_the_rest_imported(
     backend: Backend, http_server: FixtureServer
 ) -> None:
     body = feed(
-        '<https://p.example/dataset/ok> a dcat:Dataset ; dct:title "読める"@ja .',
+        '<https://p.example/dataset/ok> a dcat:Dataset ; dct:title "読める"@ja ; '
+        'dct:issued "not a date"^^xsd:date .',
         # A byte size past any integer: reading it raises (OverflowError), for this record only.
         '<https://p.example/dataset/bad> a dcat:Dataset ; dct:title "壊れた"@ja ; '
         "dcat:distribution [ a dcat:Distribution ; dcat:accessURL <https://p.example/f> ; "
@@ -202,6 +203,8 @@ def test_unreadable_record_is_errored_and_the_rest_imported(
     said = _messages(backend, job.id)["https://p.example/dataset/bad"]
     assert "unreadable dataset: OverflowError" in said
     assert list(_names(backend)) == ["読める"]
+    ok = _messages(backend, job.id)["https://p.example/dataset/ok"]
+    assert "'not a date' is not a valid http://www.w3.org/2001/XMLSchema#date" in ok
 
 
 @pytest.mark.parametrize(
