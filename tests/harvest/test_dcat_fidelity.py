@@ -137,6 +137,13 @@ def test_real_shaped_feed_is_imported_whole(
         "ja-JP": "降水量の観測",
     }
     assert violations(swiss_graph) == []
+    # The catalogue pages (the streaming writers) publish the harvested records validly too.
+    for ext, parser in (("ttl", "turtle"), ("jsonld", "json-ld")):
+        page = client.get(f"/catalog.{ext}")
+        assert page.status_code == 200, page.text
+        whole = Graph().parse(data=page.content, format=parser)
+        assert (subject, URIRef(DCT + "rights"), None) in whole
+        assert violations(whole) == [] and date_violations(whole) == []
 
 
 BAD_TAG_RDFXML = """<?xml version="1.0" encoding="utf-8"?>
