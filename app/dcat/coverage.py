@@ -14,6 +14,7 @@ from rdflib.term import Node
 
 from app.dcat.codec import Codec, Emission, ReadScope
 from app.dcat.context import Context, parse_own_uri
+from app.dcat.iri import mint
 from app.dcat.kept import decode, encode
 from app.dcat.namespaces import ADMS, DCAT, DCT, LOCN, OWL, RDFS, SKOS
 from app.dcat.triples import Iri, Lit
@@ -168,7 +169,7 @@ class SpatialKept(Codec):
         found = [(p, extras[k]) for k, p in SPATIAL_NODE.items() if extras.get(k)]
         if not found:
             return
-        node = Iri(s + "#location")
+        node = mint(s, fragment="location")
         out.triples.append((s, self.predicate, node))
         out.typed(node, DCT.Location, shared=False)
         for predicate, value in found:

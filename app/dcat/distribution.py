@@ -11,6 +11,7 @@ from rdflib.term import Node
 
 from app.dcat.codec import Codec, Emission, ReadScope, Term, emitters, read_all, read_datetime
 from app.dcat.context import Context, parse_own_uri
+from app.dcat.iri import mint
 from app.dcat.kept import consumed, ill_typed, leftovers
 from app.dcat.namespaces import (
     DCAT,
@@ -35,7 +36,7 @@ _FILE_TYPES = (
 )
 FILE_TYPES = frozenset(_FILE_TYPES.split(" "))
 _DISTRIBUTION = Iri(DCAT.Distribution)
-_FILE_TYPE_IRIS = {code: Iri(EU_FILE_TYPE + code) for code in FILE_TYPES}
+_FILE_TYPE_IRIS = {code: mint(EU_FILE_TYPE, code) for code in FILE_TYPES}
 FORMAT_ALIASES = {
     "RDF/XML": "RDF_XML",
     "RDF": "RDF_XML",
@@ -103,12 +104,11 @@ class FileFormat(Codec):
             node = _FILE_TYPE_IRIS[code]
             out.triples.append((s, self.predicate, node))
             out.typed(node, DCT.MediaTypeOrExtent)
-        elif text.startswith(("http://", "https://")) and iri(text) is not None:
-            node = Iri(text)  # a format IRI we do not know, kept as given
-            out.triples.append((s, self.predicate, node))
-            out.typed(node, DCT.MediaTypeOrExtent, shared=False)
+        elif text.startswith(("http://", "https://")) and (known := iri(text)) is not None:
+            out.triples.append((s, self.predicate, known))  # a format IRI we don't list, as given
+            out.typed(known, DCT.MediaTypeOrExtent, shared=False)
         else:
-            node = Iri(s + "#format")
+            node = mint(s, fragment="format")
             out.triples.append((s, self.predicate, node))
             out.typed(node, DCT.MediaTypeOrExtent, shared=False)
             out.triples.append((node, RDFS.label, Lit(text)))
@@ -185,7 +185,7 @@ class MediaTypeLink(Codec):
     def emit(self, rec: Any, s: Iri, ctx: Context, out: Emission) -> None:
         value = rec.mimetype.strip().lower()
         if MEDIA_TYPE_RE.match(value):
-            node = Iri(IANA_MEDIA_TYPES + value)
+            node = mint(IANA_MEDIA_TYPES + value)  # type/subtype: the / stays
             out.triples.append((s, self.predicate, node))
             out.typed(node, DCT.MediaType)
 
@@ -243,10 +243,10 @@ class Checksum(Codec):
         if parsed is None:
             return
         algorithm, digest = parsed
-        node = Iri(s + "#checksum")
+        node = mint(s, fragment="checksum")
         out.triples.append((s, self.predicate, node))
         out.typed(node, SPDX.Checksum, shared=False)
-        out.triples.append((node, SPDX.algorithm, Iri(SPDX_ALGORITHM + algorithm)))
+        out.triples.append((node, SPDX.algorithm, mint(SPDX_ALGORITHM, algorithm)))
         out.triples.append((node, SPDX.checksumValue, Lit(digest, "", XSD.hexBinary)))
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:

@@ -22,8 +22,9 @@ from rdflib.term import Node
 
 from app.dcat.codec import Codec, Emission, ReadScope, Term
 from app.dcat.context import Context
+from app.dcat.iri import mint
 from app.dcat.namespaces import DCAT, DCT, FOAF, RDF, RDFS, SKOS, VCARD, XSD
-from app.dcat.triples import Iri, LitTuple
+from app.dcat.triples import Iri, LitTuple, iri
 
 # Property -> class its objects must have (DCAT-AP 3.0.1 range.ttl, the common ones).
 RANGE_CLASS: dict[str, str] = {
@@ -95,7 +96,9 @@ def decode(value: str) -> list[Iri | LitTuple]:
         if not isinstance(item, dict):
             continue
         if "@id" in item:
-            out.append(Iri(str(item["@id"])))
+            found = iri(str(item["@id"]))  # from data: escaped or refused by the builder
+            if found is not None:
+                out.append(found)
         elif "@value" in item:
             lang, dtype = str(item.get("@language", "")), str(item.get("@type", ""))
             out.append((str(item["@value"]), lang, "" if lang else dtype))
@@ -159,7 +162,7 @@ class KeptValues(Codec):
                         code = obj.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
                         out.triples.append((obj, SKOS.prefLabel, (code or obj, "", "")))
                 elif cls:  # a literal where a node is wanted: a labelled node of the class
-                    node = Iri(f"{s}#kept-{n}-{m}")
+                    node = mint(s, fragment=f"kept-{n}-{m}")
                     out.triples.append((s, key, node))
                     out.typed(node, cls, shared=False)
                     out.triples.append((node, RDFS.label, obj))

@@ -15,6 +15,7 @@ from rdflib.term import Node
 from app.dcat.codec import Codec, Emission, ReadScope, Term, emit_all, read_all
 from app.dcat.context import Context, parse_own_uri
 from app.dcat.dates import as_written_lex, datatype_of, read_written
+from app.dcat.iri import mint
 from app.dcat.namespaces import (
     ADMS_PUBLISHER_TYPE,
     DCAT,
@@ -46,7 +47,7 @@ PUBLISHER_TYPE_LABELS = {
 
 
 def sac_uri(code: str) -> Iri:
-    return Iri(ESTAT_SAC + code[:5])
+    return mint(ESTAT_SAC, code[:5])
 
 
 def code_from_sac(uri: str) -> str | None:
@@ -140,7 +141,7 @@ class PublisherType(Codec):
         code = PUBLISHER_TYPES.get(rec.kind)
         if code is None:
             return
-        node = Iri(ADMS_PUBLISHER_TYPE + code)
+        node = mint(ADMS_PUBLISHER_TYPE, code)
         out.triples.append((s, self.predicate, node))
         if out.typed(node, SKOS.Concept):
             out.triples.append((node, SKOS.prefLabel, Lit(PUBLISHER_TYPE_LABELS[code], "en")))
@@ -185,7 +186,7 @@ class PlaceName(Codec):
     def emit(self, rec: Any, s: Iri, ctx: Context, out: Emission) -> None:
         text = getattr(rec, self.fields[0])
         if text:
-            node = Iri(s + "#spatial")
+            node = mint(s, fragment="spatial")
             out.triples.append((s, self.predicate, node))
             out.typed(node, DCT.Location, shared=False)
             out.triples.append((node, LOCN.geographicName, Lit(text, "ja")))
@@ -213,7 +214,7 @@ class ContactPoint(Codec):
         name, email, url = rec.contact_name, mailto(rec.contact_email), iri(rec.contact_url)
         if not (name or email or url):
             return
-        node = Iri(s + "#contact")
+        node = mint(s, fragment="contact")
         out.triples.append((s, self.predicate, node))
         out.typed(node, VCARD.Kind, shared=False)
         if name:
@@ -268,7 +269,7 @@ class PersonAgent(Codec):
     def emit(self, rec: Any, s: Iri, ctx: Context, out: Emission) -> None:
         name, email = getattr(rec, self.fields[0]), getattr(rec, self.fields[1])
         if name or email:
-            node = Iri(s + self.fragment)
+            node = mint(s, fragment=self.fragment.lstrip("#"))
             out.triples.append((s, self.predicate, node))
             agent(node, name, email, out)
 
@@ -314,11 +315,11 @@ class RoleAttribution(Codec):
         email = getattr(rec, self.fields[1]) if len(self.fields) > 1 else ""
         if not (name or email):
             return
-        node = Iri(s + self.fragment)
-        who = Iri(s + self.fragment + "-agent")
-        remote = (getattr(rec, "extras", None) or {}).get("publisher_uri")
-        if self.role == ROLE_PUBLISHER and remote and iri(remote) is not None:
-            who = Iri(remote)
+        node = mint(s, fragment=self.fragment.lstrip("#"))
+        who = mint(s, fragment=self.fragment.lstrip("#") + "-agent")
+        remote = iri((getattr(rec, "extras", None) or {}).get("publisher_uri"))
+        if self.role == ROLE_PUBLISHER and remote is not None:
+            who = remote
         out.triples.append((s, self.predicate, node))
         out.typed(node, PROV.Attribution, shared=False)
         out.triples.append((node, DCAT.hadRole, Iri(self.role)))
@@ -367,7 +368,7 @@ class Period(Codec):
         if start is None and end is None:
             return
         extras = getattr(rec, "extras", None) or {}
-        node = Iri(s + "#temporal")
+        node = mint(s, fragment="temporal")
         out.triples.append((s, self.predicate, node))
         out.typed(node, DCT.PeriodOfTime, shared=False)
         for value, predicate, key in (
