@@ -139,7 +139,7 @@ class Worker:
         self.settings = settings
         self.poll = settings.harvest_poll_seconds if poll is None else poll
         self.engine = engine or make_engine(
-            settings.effective_database_url, busy_timeout=settings.db_busy_timeout
+            settings.effective_database_url, busy_timeout_ms=int(settings.db_busy_timeout * 1000)
         )
         self.factory = make_sessionmaker(self.engine)
         self.stop_event = threading.Event()

@@ -84,7 +84,7 @@ def check_unavailable(seen: Seen) -> None:
         assert seen.body["error"]["__type"] == "Service Unavailable", seen
     else:
         assert seen.body["error"]["type"] == "Service Unavailable", seen
-    assert "try again" in str(seen.body), seen
+    assert "try again" in str(seen.body) or "retry" in str(seen.body), seen
 
 
 def wait_for(predicate: Any, timeout: float, step: float = 0.1) -> float:

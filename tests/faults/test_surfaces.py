@@ -29,15 +29,19 @@ READS = (
 )
 
 
+def _says_retry(message: str) -> None:
+    assert "try again" in message or "retry" in message, message
+
+
 def _ckan_503(body: dict) -> None:  # type: ignore[type-arg]
     assert body["success"] is False and body["error"]["__type"] == "Service Unavailable"
-    assert "try again in 2 seconds" in body["error"]["message"]
+    _says_retry(body["error"]["message"])
     assert body["help"].endswith("help_show?name=" + body["help"].rsplit("=", 1)[-1])
 
 
 def _native_503(body: dict) -> None:  # type: ignore[type-arg]
     assert body["error"]["type"] == "Service Unavailable"
-    assert "try again in 2 seconds" in body["error"]["message"]
+    _says_retry(body["error"]["message"])
 
 
 def test_reads_get_503_while_postgresql_is_down_and_200_after(
@@ -85,9 +89,9 @@ def test_writes_get_503_while_sqlite_is_locked(backend: Backend, users: Accounts
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        assert native.status_code == 503 and native.headers["retry-after"] == "2"
+        assert native.status_code == 503 and int(native.headers["retry-after"]) > 0
         _native_503(native.json())
-        assert ckan.status_code == 503 and ckan.headers["retry-after"] == "2"
+        assert ckan.status_code == 503 and int(ckan.headers["retry-after"]) > 0
         _ckan_503(ckan.json())
         # Nothing half-written, and the same write goes through once the lock is gone.
         assert client.get("/api/v1/datasets/hoikusho").status_code == 404
