@@ -10,3 +10,6 @@ from __future__ import annotations
 MAX_INT64 = 2**63 - 1
 # Pages, offsets, counts: the largest value any paging parameter accepts.
 MAX_INTEGER = 2**31 - 1
+# Byte sizes and other counts clients send in JSON: the largest integer every JSON parser
+# (JavaScript's included) holds exactly, and what OpenAPI can state without rounding.
+MAX_JSON_INTEGER = 2**53 - 1

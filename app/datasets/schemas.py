@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.common.bounds import MAX_INT64
+from app.common.bounds import MAX_JSON_INTEGER
 from app.common.text import LIST_MAX, Code, Email, Line, Paragraphs, Ref, Tag, Url
 from app.timeutil import Timestamp, UtcDateTime
 
@@ -24,7 +24,7 @@ class ResourceIn(BaseModel):
     description: Paragraphs = ""
     format: Code = ""
     mimetype: Code = ""
-    size: int | None = Field(default=None, ge=0, le=MAX_INT64, description="bytes")
+    size: int | None = Field(default=None, ge=0, le=MAX_JSON_INTEGER, description="bytes")
     hash: Code = ""
     license_id: Ref | None = None
     language: Ref = ""
@@ -44,7 +44,7 @@ class ResourcePatch(BaseModel):
     description: Paragraphs | None = None
     format: Code | None = None
     mimetype: Code | None = None
-    size: int | None = Field(default=None, ge=0, le=MAX_INT64, description="bytes")
+    size: int | None = Field(default=None, ge=0, le=MAX_JSON_INTEGER, description="bytes")
     hash: Code | None = None
     license_id: Ref | None = None
     language: Ref | None = None

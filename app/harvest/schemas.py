@@ -21,15 +21,15 @@ class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # CKAN filters (organisation / group names on the remote portal)
-    organizations: list[str] = Field(default_factory=list)
-    organizations_exclude: list[str] = Field(default_factory=list)
-    groups: list[str] = Field(default_factory=list)
-    groups_exclude: list[str] = Field(default_factory=list)
+    organizations: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    organizations_exclude: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    groups: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    groups_exclude: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
     rows: int = Field(default=100, ge=1, le=1000, description="records per page requested")
     # Defaults given to every harvested dataset
     default_tags: list[Tag] = Field(default_factory=list, max_length=LIST_MAX)
-    default_categories: list[str] = Field(default_factory=list)
-    default_license: str | None = None
+    default_categories: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    default_license: Ref | None = None
     remote_organizations: bool | None = Field(
         default=None,
         description="use the remote organisation when one of that name exists here "
@@ -46,7 +46,7 @@ class SourceConfig(BaseModel):
     full_every_days: int = Field(default=7, ge=0, le=3650)
     incremental_overlap_minutes: int = Field(default=60, ge=0, le=525_600)
     # DCAT: force a parser instead of trusting Content-Type (turtle, xml, json-ld, nt)
-    format: str | None = None
+    format: Ref | None = None
     # Network limits
     timeout: float = Field(default=30, gt=0, le=600, description="seconds per read")
     max_page_mb: int = Field(default=64, ge=1, le=1024)

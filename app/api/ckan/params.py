@@ -166,8 +166,9 @@ def get_int(
         raise Invalid(f"{key}: {message}", {key: [message]})
     if maximum is not None:
         return min(number, maximum)
-    if number > MAX_INTEGER:
-        raise Invalid(f"{key} is too large", {key: [f"Must be at most {MAX_INTEGER}"]})
+    if not -MAX_INTEGER <= number <= MAX_INTEGER:
+        message = f"Must be between {-MAX_INTEGER} and {MAX_INTEGER}"
+        raise Invalid(f"{key}: {message}", {key: [message]})
     return number
 
 
