@@ -35,6 +35,14 @@ ENCODING_MESSAGE = (
     "(\\ud800-\\udfff without its pair) or bytes that are not UTF-8"
 )
 
+# For the OpenAPI description: the bounds a schema cannot state itself.
+LIMITS_DOC = (
+    "Input limits: text fields are stored as plain text (markup removed) and have the `maxLength` "
+    "their schema states; integers have the `maximum` stated; date-times must fall in years "
+    f"1-9999 in UTC; JSON bodies may nest at most {MAX_DEPTH} levels and must be valid Unicode "
+    "(no lone surrogates). Timestamps are served as RFC 3339 with `Z`."
+)
+
 
 class JSONInputError(ValueError):
     """A JSON body outside the bounds above; `str(exc)` says what to fix."""
