@@ -23,7 +23,8 @@ def utcnow() -> datetime:
 def ckan_format(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    # Snapshots read back from JSON carry `Z`; CKAN clients get naive UTC either way.
+    return to_naive_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def to_naive_utc(value: datetime) -> datetime:

@@ -25,6 +25,7 @@ HUGE = str(2**64 + 1)  # past 64 bits
 XSS_ENTITY = "&lt;img src=x onerror=alert(1)&gt;"
 XSS_UNCLOSED = "<img src=x onerror=alert(1)//"
 CKAN = "/api/3/action"
+NAIVE_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}")
 
 
 def _no_markup(value: Any) -> None:
@@ -224,7 +225,9 @@ def test_native_timestamps_carry_z_while_ckan_keeps_naive_utc(
 ) -> None:
     editor = users.make("clerk", org=ORG)
     made = client.post(
-        "/api/v1/datasets", json={"title": "時刻", "owner_org": ORG}, headers=editor.headers
+        "/api/v1/datasets",
+        json={"title": "時刻", "owner_org": ORG, "issued": "2024-04-01T09:00:00+09:00"},
+        headers=editor.headers,
     ).json()
     native = client.get(f"/api/v1/datasets/{made['id']}").json()
     for key in ("metadata_created", "metadata_modified"):
@@ -235,8 +238,15 @@ def test_native_timestamps_carry_z_while_ckan_keeps_naive_utc(
     tokens = client.get("/api/v1/tokens", headers=editor.headers).json()
     assert tokens[0]["created"].endswith("Z")
     pkg = client.get(f"{CKAN}/package_show", params={"id": made["id"]}).json()["result"]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}", pkg["metadata_modified"])
+    assert NAIVE_UTC.fullmatch(pkg["metadata_modified"])
     assert pkg["metadata_modified"] == native["metadata_modified"].removesuffix("Z")
+    # The history snapshot behind CKAN's activity keeps CKAN's format too.
+    activity = client.get(f"{CKAN}/package_activity_list", params={"id": made["id"]}).json()
+    package = activity["result"][0]["data"]["package"]
+    assert (
+        NAIVE_UTC.fullmatch(package["metadata_modified"])
+        and package["issued"] == "2024-04-01T00:00:00"
+    )
 
 
 def _input_schemas(spec: dict[str, Any]) -> list[dict[str, Any]]:
