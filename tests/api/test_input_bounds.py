@@ -131,6 +131,8 @@ def test_integers_past_64_bits_are_4xx_everywhere(client: TestClient, users: Acc
         (f"{CKAN}/package_list", {"offset": HUGE, "limit": "5"}),
         (f"{CKAN}/current_package_list_with_resources", {"offset": HUGE}),
         (f"{CKAN}/package_activity_list", {"id": ds["id"], "offset": HUGE}),
+        ("/catalog.ttl", {"page": HUGE}),
+        ("/sitemap-" + HUGE + ".xml", {}),
     ]
     for url, params in gets:
         resp = client.get(url, params=params, headers=editor.headers)
