@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.api_ckan.conftest import live_server  # noqa: F401  (the real uvicorn server fixture)
 from tests.conftest import Accounts
 
-EXAMPLES_PER_OPERATION = 4
+EXAMPLES_PER_OPERATION = 3
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
