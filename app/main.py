@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from app.api import dcat as dcat_api
@@ -18,6 +19,9 @@ from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.harvest.worker import harvest_scheduler
 from app.search import memory
+from app.web import errors as web_errors
+from app.web import routes as web_routes
+from app.web.render import STATIC
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,10 +54,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1_errors.install(app)
     ckan_envelope.install(app, settings)
     guards.install(app, settings.max_request_bytes)
+    app.include_router(web_routes.router)  # before CKAN's: /api is also the browsers' guide
     app.include_router(v1.router)
     app.include_router(ckan_router)
     app.include_router(dcat_api.router)
     app.include_router(dcat_dump.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    web_errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
