@@ -4,7 +4,7 @@ dataset, distribution, organisation, measure, category, and the paged /catalog."
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
@@ -53,7 +53,7 @@ def dataset_page(
     ds: DatasetOut,
     ctx: Context,
     resource_id: str | None = None,
-) -> HTMLResponse:
+) -> Response:
     head, rdf = alternates(f"/dataset/{ds.id}")
     head += script_tag(dataset_jsonld(ds, ctx, f"{ctx.base}/dataset/{ds.name}"))
     licenses = ctx.licenses
@@ -67,14 +67,22 @@ def dataset_page(
         "uri": ctx.dataset(ds.id),
     }
     if resource_id is None:
-        return render(request, "dataset.html", context, head=head)
+        return render(
+            request, "dataset.html", context, head=head, last_modified=ds.metadata_modified
+        )
     resource = next(r for r in ds.resources if r.id == resource_id)
-    return render(request, "resource.html", {**context, "res": resource}, head=head)
+    return render(
+        request,
+        "resource.html",
+        {**context, "res": resource},
+        head=head,
+        last_modified=ds.metadata_modified,
+    )
 
 
 def organization_page(
     request: Request, session: Session, actor: Actor, org: OrganizationOut
-) -> HTMLResponse:
+) -> Response:
     head, rdf = alternates(f"/organization/{org.name}")
     state = SearchState.from_request(request, fixed={"organization": org.name})
     results = data.search(session, actor, state)
@@ -87,9 +95,7 @@ def organization_page(
     )
 
 
-def measure_page(
-    request: Request, session: Session, actor: Actor, measure: MeasureOut
-) -> HTMLResponse:
+def measure_page(request: Request, session: Session, actor: Actor, measure: MeasureOut) -> Response:
     head, rdf = alternates(f"/measure/{measure.id}")
     state = SearchState.from_request(request, fixed={"measure": measure.id})
     results = data.search(session, actor, state)
@@ -98,29 +104,23 @@ def measure_page(
     )
 
 
-def category_page(
-    request: Request, session: Session, actor: Actor, cat: CategoryOut
-) -> HTMLResponse:
+def category_page(request: Request, session: Session, actor: Actor, cat: CategoryOut) -> Response:
     head, rdf = alternates(f"/category/{cat.name}")
     state = SearchState.from_request(request, fixed={"category": cat.name})
     results = data.search(session, actor, state)
-    return render(
-        request, "category.html", {"cat": cat, "rdf": rdf, "results": results}, head=head
-    )
+    return render(request, "category.html", {"cat": cat, "rdf": rdf, "results": results}, head=head)
 
 
 def category_list(
     request: Request, session: Session, actor: Actor, categories: list[CategoryOut]
-) -> HTMLResponse:
+) -> Response:
     head, rdf = alternates("/category")
     counts = data.category_counts(session, actor)
     shown = [c.model_copy(update={"dataset_count": counts.get(c.name, 0)}) for c in categories]
     return render(request, "categories.html", {"categories": shown, "rdf": rdf}, head=head)
 
 
-def catalog_page(
-    request: Request, result: CatalogPage, links: dict[str, str | None]
-) -> HTMLResponse:
+def catalog_page(request: Request, result: CatalogPage, links: dict[str, str | None]) -> Response:
     head, rdf = alternates("/catalog")
     if result.page > result.last_page:
         raise NotFound(f"Page {result.page} does not exist")
@@ -129,7 +129,7 @@ def catalog_page(
     )
 
 
-def vocabulary_page(request: Request, body: str) -> HTMLResponse:
+def vocabulary_page(request: Request, body: str) -> Response:
     """Our plan vocabulary at its namespace URL; `body` is markup `app.dcat.vocab` built
     from our own constants (escaped there)."""
     head, rdf = alternates("/ns/plan")

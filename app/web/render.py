@@ -14,14 +14,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from app.api.auth import token_from_headers
+from app.api.http_cache import conditional
 from app.web import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
+HTML_TYPE = "text/html; charset=utf-8"
 _URL_RE = re.compile(r"https?://[^\s<>\"'（）「」、。]+")
 
 env = Environment(
@@ -97,10 +100,13 @@ def render(
     *,
     status_code: int = 200,
     head: str = "",
-) -> HTMLResponse:
+    last_modified: datetime | None = None,
+) -> Response:
     """Render `template` in the reader's language; remembers an explicit `lang` in a cookie.
 
-    `head` is extra markup for <head> that the caller built safely (e.g. JSON-LD).
+    `head` is extra markup for <head> that the caller built safely (e.g. JSON-LD). With
+    `last_modified`, the page answers conditional GETs (ETag of the rendered body, so each
+    language has its own; 304 when the client has it).
     """
     lang = i18n.choose_lang(request)
     tr = i18n.translations(lang)
@@ -124,10 +130,16 @@ def render(
         ngettext=tr.ngettext,
         _=tr.gettext,
     )
-    response = HTMLResponse(body, status_code=status_code)
-    response.headers["Content-Language"] = lang
-    response.headers["Vary"] = "Accept, Cookie"
-    response.headers["Cache-Control"] = "private, no-cache"
+    headers = {"Content-Language": lang, "Vary": "Accept, Cookie"}
+    response: Response
+    if last_modified is not None and status_code == 200:
+        private = token_from_headers(request) is not None
+        response = conditional(
+            request, body.encode(), HTML_TYPE, last_modified, private=private, extra=headers
+        )
+    else:
+        response = HTMLResponse(body, status_code=status_code, headers=headers)
+        response.headers["Cache-Control"] = "private, no-cache"
     if i18n.requested_lang(request) is not None:
         response.set_cookie(
             i18n.COOKIE, lang, max_age=i18n.COOKIE_MAX_AGE, samesite="lax", httponly=True

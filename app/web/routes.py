@@ -20,20 +20,20 @@ ORG_KINDS = ("ministry", "prefecture", "municipality")
 ORG_PER_PAGE = 100
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep, actor: ActorDep) -> HTMLResponse:
+@router.get("/", response_class=HTMLResponse, response_model=None)
+def home(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     return render(request, "home.html", {"home": data.home(session, actor)})
 
 
-@router.get("/dataset", response_class=HTMLResponse)
-def search(request: Request, session: SessionDep, actor: ActorDep) -> HTMLResponse:
+@router.get("/dataset", response_class=HTMLResponse, response_model=None)
+def search(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     state = SearchState.from_request(request)
     results = data.search(session, actor, state)
     return render(request, "search.html", {"results": results, "sorts": SORTS})
 
 
-@router.get("/organization", response_class=HTMLResponse)
-def organizations(request: Request, session: SessionDep) -> HTMLResponse:
+@router.get("/organization", response_class=HTMLResponse, response_model=None)
+def organizations(request: Request, session: SessionDep) -> Response:
     qp = request.query_params
     kind = qp.get("kind", "") if qp.get("kind", "") in ORG_KINDS else ""
     prefecture = qp.get("prefecture", "")
@@ -70,8 +70,8 @@ def organizations(request: Request, session: SessionDep) -> HTMLResponse:
     )
 
 
-@router.get("/measure", response_class=HTMLResponse)
-def measures(request: Request, session: SessionDep) -> HTMLResponse:
+@router.get("/measure", response_class=HTMLResponse, response_model=None)
+def measures(request: Request, session: SessionDep) -> Response:
     qp = request.query_params
     everything = list(measure_service.list_measures(session).items)
     ministries, fields = data.measure_filters(everything)
