@@ -1,0 +1,110 @@
+"""The pages over HTTP (no browser), on SQLite and PostgreSQL: negotiation, languages, error
+pages, URL state of the search page, and what anonymous readers must not see."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from tests.conftest import Accounts, Backend
+from tests.web import corpus
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def _get(client: TestClient, url: str, **headers: str) -> str:
+    response = client.get(url, headers={"Accept": BROWSER, **headers})
+    assert response.status_code == 200, (url, response.status_code)
+    return response.text
+
+
+def test_search_page_carries_its_state_in_the_url(client: TestClient, backend: Backend) -> None:
+    corpus.load(backend)
+    html = _get(client, "/dataset?q=保育&prefecture=北海道&sort=title+asc")
+    assert "「保育」の検索結果" in html
+    assert "sapporo-hoikujo" in html and "chiyoda-hoikujo" not in html
+    # The chip removes the prefecture only; query and sort stay.
+    chip = re.search(r'<a class="chip" href="([^"]+)">都道府県', html)
+    assert chip is not None
+    assert chip.group(1) == "/dataset?q=%E4%BF%9D%E8%82%B2&amp;sort=title+asc"
+    unfiltered = _get(client, chip.group(1).replace("&amp;", "&"))
+    assert "chiyoda-hoikujo" in unfiltered
+    # The selected sort is the selected option.
+    assert '<option value="title asc" selected>' in html
+
+
+def test_zero_results_page_helps(client: TestClient, backend: Backend) -> None:
+    corpus.load(backend)
+    html = _get(client, "/dataset?q=存在しない語&res_format=CSV")
+    assert "条件に合うデータセットは見つかりませんでした" in html
+    assert 'href="/dataset?q=%E5%AD%98' in html  # remove the format filter, keep the words
+    assert "キーワードを外して" in html
+
+
+def test_snippet_marks_the_words_found(client: TestClient, backend: Backend) -> None:
+    corpus.load(backend)
+    html = _get(client, "/dataset?q=ﾎｲｸｴﾝ")  # half-width katakana finds hiragana
+    assert "<mark>ほいくえん</mark>" in html
+
+
+def test_dataset_page_links_and_escapes(client: TestClient, backend: Backend) -> None:
+    corpus.load(backend)
+    html = _get(client, "/dataset/sapporo-hoikujo")
+    assert '<a href="https://example.jp/hoiku" rel="nofollow noopener">' in html
+    assert "一覧です。<br>" in html  # line breaks kept
+    assert '<script type="application/ld+json">' in html
+    assert 'href="/dataset/sapporo-hoikujo/resource/' in html
+    assert 'href="/api/v1/datasets/sapporo-hoikujo"' in html
+    assert 'type="text/turtle"' in html
+
+
+def test_english_by_parameter_then_cookie(client: TestClient, backend: Backend) -> None:
+    response = client.get("/?lang=en", headers={"Accept": BROWSER})
+    assert response.headers["content-language"] == "en"
+    assert '<html lang="en">' in response.text and "Skip to main content" in response.text
+    assert response.cookies.get("lang") == "en"
+    again = _get(client, "/measure")
+    assert '<html lang="en">' in again and "Priority field" in again
+    assert '<html lang="ja">' in _get(client, "/measure?lang=ja")
+
+
+def test_error_pages_for_browsers_json_for_programs(backend: Backend) -> None:
+    app = create_app(backend.settings())
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        missing = client.get("/dataset/no-such-dataset", headers={"Accept": BROWSER})
+        assert missing.status_code == 404 and "ページが見つかりません" in missing.text
+        unknown = client.get("/no/such/page", headers={"Accept": BROWSER})
+        assert unknown.status_code == 404 and '<main id="main"' in unknown.text
+        crash = client.get("/boom", headers={"Accept": BROWSER})
+        assert crash.status_code == 500 and "サーバーでエラーが発生しました" in crash.text
+        api = client.get("/api/v1/datasets/no-such-dataset", headers={"Accept": BROWSER})
+        assert api.status_code == 404 and api.json()["error"]["type"] == "Not Found"
+        assert (
+            client.get("/dataset/no-such-dataset")
+            .headers["content-type"]
+            .startswith("application/json")
+        )
+        assert client.get("/api").json() == {"version": 3}  # CKAN's answer for clients
+        assert "CKAN API" in client.get("/api", headers={"Accept": BROWSER}).text
+
+
+def test_hidden_datasets_only_for_members(
+    client: TestClient, backend: Backend, users: Accounts
+) -> None:
+    corpus.load(backend)
+    for path in ("/", "/dataset?q=保育", "/organization/011002", f"/measure/{corpus.MEASURE}"):
+        html = _get(client, path)
+        for word in corpus.HIDDEN_WORDS:
+            assert word not in html, (word, path)
+    member = users.make("sapporo-clerk", org=corpus.SAPPORO, role="member")
+    html = _get(client, "/dataset?q=保育", Authorization=member.token)
+    assert "ひみつの保育メモ" in html and "SECRETFMT" in html
+    assert "下書きだけ" not in html  # Chiyoda's draft stays Chiyoda's
+    assert client.get("/dataset/sapporo-himitsu", headers={"Accept": BROWSER}).status_code == 404
