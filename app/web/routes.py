@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.api.auth import ActorDep, SessionDep
 from app.api.ckan.router import api_version as ckan_api_version
+from app.errors import SearchQueryError
 from app.measures import service as measure_service
 from app.organizations import service as org_service
 from app.web import data
@@ -28,8 +29,22 @@ def home(request: Request, session: SessionDep, actor: ActorDep) -> Response:
 @router.get("/dataset", response_class=HTMLResponse, response_model=None)
 def search(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     state = SearchState.from_request(request)
-    results = data.search(session, actor, state)
-    return render(request, "search.html", {"results": results, "sorts": SORTS})
+    try:
+        results = data.search(session, actor, state)
+    except SearchQueryError as exc:
+        # A query the parser cannot read: the page says what to fix, beside the box.
+        empty = data.Results(state, 0, [], {}, {}, 1)
+        _ = gettext_for(request)
+        hint = _('検索語の書き方を確認してください（" の閉じ忘れ、単独の - や OR など）。')
+        errors = {"q": hint}
+        return render(
+            request,
+            "search.html",
+            {"results": empty, "sorts": SORTS, "errors": errors, "detail": exc.message},
+            status_code=400,
+        )
+    context = {"results": results, "sorts": SORTS, "errors": {}, "detail": ""}
+    return render(request, "search.html", context)
 
 
 @router.get("/organization", response_class=HTMLResponse, response_model=None)

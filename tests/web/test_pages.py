@@ -43,6 +43,13 @@ def test_zero_results_page_helps(client: TestClient, backend: Backend) -> None:
     assert "キーワードを外して" in html
 
 
+def test_unreadable_query_is_explained_beside_the_box(client: TestClient) -> None:
+    response = client.get('/dataset?q="保育', headers={"Accept": BROWSER})
+    assert response.status_code == 400
+    assert 'class="error-summary"' in response.text and 'href="#q"' in response.text
+    assert 'aria-invalid="true"' in response.text and 'value="&#34;保育"' in response.text
+
+
 def test_snippet_marks_the_words_found(client: TestClient, backend: Backend) -> None:
     corpus.load(backend)
     html = _get(client, "/dataset?q=ﾎｲｸｴﾝ")  # half-width katakana finds hiragana

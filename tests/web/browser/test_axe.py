@@ -16,6 +16,7 @@ PAGES = [
     "/",
     "/dataset?q=保育&prefecture=北海道",
     "/dataset?q=存在しない語zz",
+    '/dataset?q="unclosed',
     "/dataset/sapporo-hoikujo",
     "/organization",
     "/organization/010006",
