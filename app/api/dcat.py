@@ -276,7 +276,7 @@ def measure(
 def category_scheme(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     fmt = choose_format(request, None)
     if fmt is HTML:
-        return web.category_list(request, session, actor, svc.categories(session))
+        return web.category_list(request, session, actor)
     return _scheme(request, session, fmt)
 
 

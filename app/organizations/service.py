@@ -62,6 +62,7 @@ def get_organization(session: Session, ref: str) -> OrganizationOut:
     return to_out(org, repo.public_dataset_counts(session, [org.id]).get(org.id, 0))
 
 
-def kinds_by_name(session: Session, names: list[str]) -> dict[str, str]:
-    """Organisation name -> kind (ministry, prefecture, municipality) for those names."""
+def kinds_by_name(session: Session, names: list[str] | None) -> dict[str, str]:
+    """Organisation name -> kind (ministry, prefecture, municipality) for those names (all
+    organisations when None)."""
     return repo.kinds_by_name(session, names)

@@ -10,17 +10,16 @@ from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
 from app.accounts.permissions import can_read_dataset
-from app.catalog import service as catalog_service
 from app.catalog.schemas import CategoryOut
 from app.datasets import service as dataset_service
 from app.datasets.schemas import DatasetOut
 from app.datasets.vocab import STANDARD_KINDS
-from app.measures import service as measure_service
 from app.measures.schemas import MeasureOut
 from app.organizations import service as org_service
 from app.organizations.schemas import OrganizationOut
 from app.search import service as search_service
 from app.search.params import SearchParams
+from app.web import reference
 from app.web.search_state import SearchState, query_words, snippet
 
 MUNICIPALITIES_TOTAL = 1788  # 47 prefectures + 1,741 municipalities (総務省 code list)
@@ -111,13 +110,13 @@ def home(session: Session, actor: Actor) -> Home:
     )
     result = search_service.search_datasets(session, actor, params)
     publishers = [name for name, n in result.facets.get("organization", []) if n > 0]
-    kinds = org_service.kinds_by_name(session, publishers)
+    kinds = reference.organization_kinds(session)
     category_counts = dict(result.facets.get("category", []))
     categories = [
         c.model_copy(update={"dataset_count": category_counts.get(c.name, 0)})
-        for c in catalog_service.list_categories(session)
+        for c in reference.categories(session)
     ]
-    prefectures = org_service.list_organizations(session, kind="prefecture", limit=47).items
+    prefectures = reference.prefectures(session)
     return Home(
         dataset_count=result.count,
         organizations_publishing=len(publishers),
@@ -126,7 +125,7 @@ def home(session: Session, actor: Actor) -> Home:
         ),
         municipalities_total=MUNICIPALITIES_TOTAL,
         categories=categories,
-        sections=sections(list(measure_service.list_measures(session).items)),
+        sections=sections(reference.measures(session)),
         newest=search_service.datasets_for(session, result.ids),
         prefectures=list(prefectures),
     )
@@ -177,3 +176,13 @@ def category_counts(session: Session, actor: Actor) -> dict[str, int]:
     params = SearchParams(rows=0, facet_fields=["category"], facet_limit=-1)
     result = search_service.search_datasets(session, actor, params)
     return dict(result.facets.get("category", []))
+
+
+def measures_with_counts(session: Session, actor: Actor) -> list[MeasureOut]:
+    """Every measure, with the number of its datasets `actor` may see (search facets)."""
+    params = SearchParams(rows=0, facet_fields=["measure"], facet_limit=-1)
+    counts = dict(search_service.search_datasets(session, actor, params).facets.get("measure", []))
+    return [
+        m.model_copy(update={"dataset_count": counts.get(m.id, 0)})
+        for m in reference.measures(session)
+    ]

@@ -20,7 +20,7 @@ from app.harvest import service as harvest_service
 from app.harvest.schemas import SourceOut
 from app.measures.schemas import MeasureOut
 from app.organizations.schemas import OrganizationOut
-from app.web import data
+from app.web import data, reference
 from app.web.render import render
 from app.web.search_state import SearchState
 
@@ -111,12 +111,13 @@ def category_page(request: Request, session: Session, actor: Actor, cat: Categor
     return render(request, "category.html", {"cat": cat, "rdf": rdf, "results": results}, head=head)
 
 
-def category_list(
-    request: Request, session: Session, actor: Actor, categories: list[CategoryOut]
-) -> Response:
+def category_list(request: Request, session: Session, actor: Actor) -> Response:
     head, rdf = alternates("/category")
     counts = data.category_counts(session, actor)
-    shown = [c.model_copy(update={"dataset_count": counts.get(c.name, 0)}) for c in categories]
+    shown = [
+        c.model_copy(update={"dataset_count": counts.get(c.name, 0)})
+        for c in reference.categories(session)
+    ]
     return render(request, "categories.html", {"categories": shown, "rdf": rdf}, head=head)
 
 

@@ -8,9 +8,8 @@ from fastapi.responses import HTMLResponse, Response
 from app.api.auth import ActorDep, SessionDep
 from app.api.ckan.router import api_version as ckan_api_version
 from app.errors import SearchQueryError
-from app.measures import service as measure_service
 from app.organizations import service as org_service
-from app.web import data
+from app.web import data, reference
 from app.web.errors import wants_html
 from app.web.render import gettext_for, render, url_for_query
 from app.web.search_state import SORTS, SearchState
@@ -63,7 +62,7 @@ def organizations(request: Request, session: SessionDep) -> Response:
         offset=(page_no - 1) * ORG_PER_PAGE,
         limit=ORG_PER_PAGE,
     )
-    prefectures = org_service.list_organizations(session, kind="prefecture", limit=47).items
+    prefectures = reference.prefectures(session)
     last_page = max(1, -(-found.total // ORG_PER_PAGE))
     base = [("kind", kind), ("prefecture", prefecture), ("q", q)]
     return render(
@@ -86,9 +85,9 @@ def organizations(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/measure", response_class=HTMLResponse, response_model=None)
-def measures(request: Request, session: SessionDep) -> Response:
+def measures(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     qp = request.query_params
-    everything = list(measure_service.list_measures(session).items)
+    everything = data.measures_with_counts(session, actor)
     ministries, fields = data.measure_filters(everything)
     ministry = qp.get("ministry", "") if qp.get("ministry", "") in ministries else ""
     field_ids = {f for f, _ in fields}

@@ -92,7 +92,8 @@ class SearchState:
             sort=self.effective_sort,
             start=(self.page - 1) * PER_PAGE,
             rows=PER_PAGE,
-            facet_fields=[f for f in FACETS if f not in self.fixed],
+            # Scoped lists (an organisation's, a measure's datasets) show no facets.
+            facet_fields=[] if self.fixed else list(FACETS),
             facet_limit=FACET_MORE,
         )
 
