@@ -115,3 +115,26 @@ def test_hidden_datasets_only_for_members(
     assert "ひみつの保育メモ" in html and "SECRETFMT" in html
     assert "下書きだけ" not in html  # Chiyoda's draft stays Chiyoda's
     assert client.get("/dataset/sapporo-himitsu", headers={"Accept": BROWSER}).status_code == 404
+
+
+def test_lists_filter_and_count(client: TestClient, backend: Backend) -> None:
+    corpus.load(backend)
+    prefectures = _get(client, "/organization?kind=prefecture")
+    assert "47件の組織" in prefectures and "北海道札幌市" not in prefectures
+    hokkaido = _get(client, "/organization?prefecture=01&q=札幌")
+    assert re.search(
+        r"北海道札幌市</a></th>\s*<td>市区町村</td>\s*<td>北海道</td>\s*"
+        r'<td class="num">2</td>',
+        hokkaido,
+    )
+    # A prefecture's page lists its municipalities; a municipality's its datasets.
+    assert 'href="/organization/011002"' in _get(client, "/organization/010006")
+    assert "札幌市 保育所一覧" in _get(client, "/organization/011002")
+    measures = _get(client, "/measure?field=infrastructure-disaster-prevention")
+    assert "件の施策（全180件）" in measures
+    shown = int(re.search(r"(\d+)件の施策（全180件）", measures).group(1))  # type: ignore[union-attr]
+    assert 0 < shown < 180
+    page = _get(client, f"/measure/{corpus.MEASURE}")
+    assert "関連するデータセット（1件）" in page and "札幌市 保育所一覧" in page
+    categories = _get(client, "/category")
+    assert re.search(r"社会保障・衛生</span> <span class=\"tile__count\">1件", categories)
