@@ -395,6 +395,8 @@ def import_page(session: Session, ctx: Context, page: Page) -> None:
         if outcome is None:
             continue
         ctx.count(outcome.status)
+        if rec.notes:
+            outcome.message = "; ".join([m for m in (outcome.message, *rec.notes) if m])
         rows.append(
             {
                 "remote_key": rec.key,
