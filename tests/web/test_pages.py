@@ -138,3 +138,23 @@ def test_lists_filter_and_count(client: TestClient, backend: Backend) -> None:
     assert "関連するデータセット（1件）" in page and "札幌市 保育所一覧" in page
     categories = _get(client, "/category")
     assert re.search(r"社会保障・衛生</span> <span class=\"tile__count\">1件", categories)
+
+
+def test_a_record_in_several_languages_shows_the_readers(
+    client: TestClient, backend: Backend
+) -> None:
+    corpus.load(backend)
+    from app.accounts.actor import SYSTEM
+    from app.datasets import service as dataset_service
+    from app.datasets.schemas import DatasetPatch
+    from app.db import session_scope
+
+    extras = {"title@en": "Sapporo nursery list", "notes@en": "Licensed nurseries."}
+    with session_scope(backend.sessions) as session:
+        dataset_service.update_dataset(
+            session, SYSTEM, "sapporo-hoikujo", DatasetPatch(extras=extras), mode="patch"
+        )
+    english = _get(client, "/dataset/sapporo-hoikujo?lang=en")
+    assert "<h1>Sapporo nursery list</h1>" in english and "Licensed nurseries." in english
+    japanese = _get(client, "/dataset/sapporo-hoikujo?lang=ja")
+    assert "<h1>札幌市 保育所一覧</h1>" in japanese
