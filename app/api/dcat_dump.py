@@ -47,7 +47,7 @@ def dump(
         raise NotFound(
             f"No dump {filename!r}: use catalog.nt.gz, catalog.ttl.gz or catalog.jsonld.gz"
         )
-    sessions: sessionmaker[Session] = request.app.state.sessionmaker
+    sessions: sessionmaker[Session] = request.app.state.db.read_sessions
     settings = settings_of(request)
     with session_scope(sessions) as session:
         ctx = svc.build_context(session, settings)
@@ -78,7 +78,7 @@ def _sitemap_body(
 
 
 def _sitemap(request: Request, part: int | None) -> Response:
-    sessions: sessionmaker[Session] = request.app.state.sessionmaker
+    sessions: sessionmaker[Session] = request.app.state.db.read_sessions
     with session_scope(sessions) as session:
         ctx = svc.build_context(session, settings_of(request))
         parts = -(-svc.sitemap_size(session) // pages.SITEMAP_LIMIT)

@@ -66,8 +66,13 @@ def _load_visible(session: Session, actor: Actor, ref: str, *, for_update: bool 
     return ds
 
 
-def get_dataset(session: Session, actor: Actor, ref: str) -> DatasetOut:
-    return dataset_out(_load_visible(session, actor, ref))
+def get_dataset(
+    session: Session, actor: Actor, ref: str, *, for_update: bool = False
+) -> DatasetOut:
+    """The dataset as `actor` may see it; `for_update` reads it under the row lock (PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already serialises writers), for read-modify-write callers such
+    as package_patch, so that a concurrent writer's change is never read stale and lost."""
+    return dataset_out(_load_visible(session, actor, ref, for_update=for_update))
 
 
 def _generated_name(session: Session, org: Organization) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from app.accounts import service
 from app.accounts.schemas import (
@@ -21,8 +21,16 @@ router = APIRouter(tags=["accounts"])
 
 
 @router.post("/tokens", response_model=NewToken, status_code=201)
-def create_token(session: SessionDep, actor: ActorDep, data: TokenCreate) -> NewToken:
-    """A new API token, shown once. Authenticate with a token, or send `user` and `password`."""
+def create_token(
+    request: Request, session: SessionDep, actor: ActorDep, data: TokenCreate
+) -> NewToken:
+    """A new API token, shown once. Authenticate with a token, or send `user` and `password`.
+
+    Password logins are rate limited per client IP and per user name (`rate_limit_login`):
+    429 with `Retry-After` past the limit.
+    """
+    if data.user is not None and data.password is not None:
+        request.app.state.rate_limits.check_login_user(data.user)
     return service.create_token(session, actor, data, get_settings().token_default_days)
 
 

@@ -132,7 +132,7 @@ def replace_dataset(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> DatasetOut:
-    current = service.get_dataset(session, actor, ref)
+    current = service.get_dataset(session, actor, ref, for_update=True)
     revision = parse_if_match(if_match, current.id)
     ds = service.update_dataset(session, actor, ref, data, mode="replace", if_match=revision)
     return _with_etag(response, ds)
@@ -147,7 +147,7 @@ def patch_dataset(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> DatasetOut:
-    current = service.get_dataset(session, actor, ref)
+    current = service.get_dataset(session, actor, ref, for_update=True)
     revision = parse_if_match(if_match, current.id)
     ds = service.update_dataset(session, actor, ref, data, mode="patch", if_match=revision)
     return _with_etag(response, ds)

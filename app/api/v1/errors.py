@@ -18,7 +18,8 @@ def error_body(
 
 
 def app_error_response(exc: AppError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else {}
+    headers.update(exc.headers)
     return JSONResponse(
         error_body(exc.kind, exc.message, exc.fields), status_code=exc.status_code, headers=headers
     )
