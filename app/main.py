@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from app.accounts import passwords
 from app.api import dcat as dcat_api
-from app.api import dcat_dump, guards, v1
+from app.api import dcat_dump, guards, json_input, v1
 from app.api.ckan import envelope as ckan_envelope
 from app.api.ckan.router import router as ckan_router
 from app.api.rate_limit import RateLimitMiddleware, RateLimits
@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Japan Open Data Catalogue",
         version="0.1.0",
-        description="施策と府省庁・地方公共団体のオープンデータのカタログ (native REST API)",
+        description="施策と府省庁・地方公共団体のオープンデータのカタログ (native REST API)\n\n"
+        + json_input.LIMITS_DOC,
         lifespan=lifespan,
     )
     app.state.settings = settings

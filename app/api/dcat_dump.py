@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.api import sitemap_xml as pages
 from app.api.dcat import choose_format, respond, settings_of
 from app.api.http_cache import cache_headers, etag_for, not_modified
+from app.common.bounds import MAX_INTEGER
 from app.db import session_scope
 from app.dcat.context import Context
 from app.dcat.formats import DUMP_FORMATS, HTML, Format, split_ext
@@ -95,7 +96,7 @@ def sitemap(request: Request) -> Response:
 
 
 @router.get("/sitemap-{part}.xml", summary="One part of a sitemap too large for one file")
-def sitemap_part(request: Request, part: int) -> Response:
+def sitemap_part(request: Request, part: Annotated[int, Path(ge=0, le=MAX_INTEGER)]) -> Response:
     return _sitemap(request, part)
 
 

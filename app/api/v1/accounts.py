@@ -15,9 +15,10 @@ from app.accounts.schemas import (
     UserOut,
 )
 from app.api.auth import ActorDep, SessionDep
+from app.api.json_input import CheckedJSONRoute
 from app.config import get_settings
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], route_class=CheckedJSONRoute)
 
 
 @router.post("/tokens", response_model=NewToken, status_code=201)
