@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from app.accounts import passwords
 from app.api import dcat as dcat_api
@@ -23,6 +24,9 @@ from app.faults import http as faults_http
 from app.faults.readiness import readiness
 from app.harvest.worker import harvest_scheduler
 from app.search import memory
+from app.web import errors as web_errors
+from app.web import routes as web_routes
+from app.web.render import STATIC
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -81,10 +85,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.rate_limit_ip, settings.rate_limit_token, settings.rate_limit_login
     )
     app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)
+    app.include_router(web_routes.router)  # before CKAN's: /api is also the browsers' guide
     app.include_router(v1.router)
     app.include_router(ckan_router)
     app.include_router(dcat_api.router)
     app.include_router(dcat_dump.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    web_errors.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

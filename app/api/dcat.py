@@ -1,6 +1,7 @@
 """Linked Data endpoints: the catalogue, datasets, distributions, organisations, measures and
 categories as DCAT-AP 3 in Turtle, RDF/XML, JSON-LD and N-Triples (URL suffix or Accept),
-HTML for browsers. Every response carries ETag and Last-Modified and honours 304."""
+HTML for browsers (rendered by `app.web.entities`). Every RDF response carries ETag and
+Last-Modified and honours 304; HTML pages vary by the reader's language instead."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.api import linked_data_pages as pages
 from app.api.auth import ActorDep, SessionDep, token_from_headers
 from app.api.http_cache import conditional
 from app.config import Settings
@@ -23,6 +23,7 @@ from app.dcat.namespaces import DCAT
 from app.dcat.stream import render
 from app.dcat_export import service as svc
 from app.errors import AppError, NotFound
+from app.web import entities as web
 
 router = APIRouter(tags=["linked data"])
 
@@ -104,6 +105,9 @@ def _catalog(
     measure_doc: str | None = None,
 ) -> Response:
     settings = settings_of(request)
+    if fmt is HTML and measure_doc is not None:
+        # The measure's page pages through its datasets as the search page does.
+        return web.measure_page(request, session, actor, svc.measure(session, actor, measure_doc))
     page = svc.parse_page(page_param)
     per_page = svc.parse_limit(limit_param)
     ctx = svc.build_context(session, settings)
@@ -112,12 +116,7 @@ def _catalog(
     links = _page_links(request, settings.base_uri, page, result.last_page)
     last_modified = svc.last_change(session)
     if fmt is HTML:
-        html = (
-            pages.measure_page(measure, ctx, result)
-            if measure is not None
-            else pages.catalog_page(ctx, result, links)
-        )
-        return respond(request, fmt, html, last_modified)
+        return web.catalog_page(request, result, links)
     out = Emission()
     if measure is not None:
         out.add(ctx.catalog, DCAT.catalog, documents.measure(measure, ctx, out))
@@ -226,7 +225,7 @@ def _dataset(
     if resource_id is not None and resource_id not in {r.id for r in ds.resources}:
         raise NotFound(f"Resource {resource_id!r} not found in dataset {ref!r}")
     if fmt is HTML:
-        return respond(request, fmt, pages.dataset_page(ds, ctx), ds.metadata_modified)
+        return web.dataset_page(request, session, actor, ds, ctx, resource_id)
     out = Emission()
     documents.dataset(ds, ctx, out)
     location = f"/dataset/{ds.id}.{fmt.ext}"
@@ -245,14 +244,14 @@ def distribution(
 
 
 @router.get("/organization/{ref}", summary="An organisation (foaf:Agent)")
-def organization(request: Request, session: SessionDep, ref: str) -> Response:
+def organization(request: Request, session: SessionDep, actor: ActorDep, ref: str) -> Response:
     stem, explicit = split_ext(ref)
     fmt = choose_format(request, explicit)
-    ctx = svc.build_context(session, settings_of(request))
     org = svc.organization(session, stem)
-    last_modified = svc.last_change(session)
     if fmt is HTML:
-        return respond(request, fmt, pages.organization_page(org, ctx), last_modified)
+        return web.organization_page(request, session, actor, org)
+    ctx = svc.build_context(session, settings_of(request))
+    last_modified = svc.last_change(session)
     out = Emission()
     documents.organization(org, ctx, out)
     return respond(request, fmt, _rdf(ctx, fmt, out), last_modified)
@@ -273,9 +272,12 @@ def measure(
     return _catalog(request, session, actor, fmt, query, page, limit, measure_doc=stem)
 
 
-@router.get("/category", summary="The category scheme (skos:ConceptScheme)")
-def category_scheme(request: Request, session: SessionDep) -> Response:
-    return _scheme(request, session, choose_format(request, None, html=False))
+@router.get("/category", summary="The category scheme (skos:ConceptScheme), or its HTML list")
+def category_scheme(request: Request, session: SessionDep, actor: ActorDep) -> Response:
+    fmt = choose_format(request, None)
+    if fmt is HTML:
+        return web.category_list(request, session, actor)
+    return _scheme(request, session, fmt)
 
 
 @router.get("/category.{ext}", summary="The category scheme as ttl, rdf, jsonld or nt")
@@ -294,14 +296,14 @@ def _scheme(request: Request, session: SessionDep, fmt: Format) -> Response:
 
 
 @router.get("/category/{ref}", summary="A category (skos:Concept)")
-def category(request: Request, session: SessionDep, ref: str) -> Response:
+def category(request: Request, session: SessionDep, actor: ActorDep, ref: str) -> Response:
     stem, explicit = split_ext(ref)
     fmt = choose_format(request, explicit)
-    ctx = svc.build_context(session, settings_of(request))
     cat = svc.category(session, stem)
-    last_modified = svc.last_change(session)
     if fmt is HTML:
-        return respond(request, fmt, pages.category_page(cat, ctx), last_modified)
+        return web.category_page(request, session, actor, cat)
+    ctx = svc.build_context(session, settings_of(request))
+    last_modified = svc.last_change(session)
     out = Emission()
     documents.category_scheme(ctx, out)
     documents.category(cat, ctx, out)

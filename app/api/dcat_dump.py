@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api import linked_data_pages as pages
+from app.api import sitemap_xml as pages
 from app.api.dcat import choose_format, respond, settings_of
 from app.api.http_cache import cache_headers, etag_for, not_modified
 from app.common.bounds import MAX_INTEGER
@@ -24,6 +24,7 @@ from app.dcat.vocab import vocab_document, vocab_html, vocab_modified
 from app.dcat_export import service as svc
 from app.errors import NotFound
 from app.timeutil import utcnow
+from app.web import entities as web
 
 router = APIRouter(tags=["linked data"])
 
@@ -115,8 +116,5 @@ def vocabulary_ext(request: Request, ext: str) -> Response:
 def _vocabulary(request: Request, fmt: Format) -> Response:
     base = settings_of(request).base_uri
     if fmt is HTML:
-        body = pages.page(
-            Context(base=base), "計画の語彙 (plan)", vocab_html(base), path="/ns/plan"
-        )
-        return respond(request, fmt, body, vocab_modified())
+        return web.vocabulary_page(request, vocab_html(base))
     return respond(request, fmt, vocab_document(base, fmt), vocab_modified())

@@ -62,3 +62,10 @@ def public_dataset_counts(session: Session, org_ids: list[str]) -> dict[str, int
         .group_by(Dataset.owner_org)
     )
     return {org_id: n for org_id, n in rows}
+
+
+def kinds_by_name(session: Session, names: list[str] | None) -> dict[str, str]:
+    stmt = select(Organization.name, Organization.kind)
+    if names is not None:
+        stmt = stmt.where(Organization.name.in_(names))
+    return {name: kind for name, kind in session.execute(stmt)}

@@ -60,3 +60,9 @@ def get_organization(session: Session, ref: str) -> OrganizationOut:
     if org is None:
         raise NotFound(f"Organization {ref!r} not found")
     return to_out(org, repo.public_dataset_counts(session, [org.id]).get(org.id, 0))
+
+
+def kinds_by_name(session: Session, names: list[str] | None) -> dict[str, str]:
+    """Organisation name -> kind (ministry, prefecture, municipality) for those names (all
+    organisations when None)."""
+    return repo.kinds_by_name(session, names)

@@ -75,7 +75,7 @@ def test_negotiation_on_the_dataset_uri(client: TestClient, backend: Backend) ->
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     html = client.get(f"/dataset/{ds.name}", headers={"Accept": browser})
     assert html.headers["content-type"] == "text/html; charset=utf-8"
-    assert "say &quot;hi&quot;" in html.text  # user text is escaped, never markup
+    assert "say &#34;hi&#34;" in html.text  # user text is escaped (Jinja2), never markup
     assert f'href="/dataset/{ds.id}.ttl"' in html.text
     refused = client.get(f"/dataset/{ds.id}", headers={"Accept": "image/png"})
     assert refused.status_code == 406

@@ -12,7 +12,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
-from app.api import linked_data_pages
+from app.api import sitemap_xml
 from app.cli import cli
 from app.config import get_settings
 from app.dcat.formats import DUMP_FORMATS
@@ -100,7 +100,7 @@ def test_large_sitemap_becomes_an_index(
     client: TestClient, backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     make(backend, minimal_input("public-one"))
-    monkeypatch.setattr(linked_data_pages, "SITEMAP_LIMIT", 1000)
+    monkeypatch.setattr(sitemap_xml, "SITEMAP_LIMIT", 1000)
     index = client.get("/sitemap.xml").text
     assert "<sitemapindex" in index and f"{BASE}/sitemap-2.xml" in index
     parts = [client.get(f"/sitemap-{n}.xml").text for n in (1, 2)]

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Re-extract the web UI strings, merge them into the English catalogue and compile it.
+# Run after changing any _("…") or {% trans %} in app/web; then translate the new
+# msgstr "" entries in app/web/locale/en/LC_MESSAGES/messages.po and run it again.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+pybabel extract -F babel.cfg -k _ -k gettext -o app/web/locale/messages.pot \
+    --no-location --sort-output --omit-header .
+pybabel update -i app/web/locale/messages.pot -d app/web/locale -D messages -l en \
+    --no-fuzzy-matching
+pybabel compile -d app/web/locale -D messages --statistics
