@@ -17,6 +17,7 @@ from app.api.v1 import errors as v1_errors
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.harvest.worker import harvest_scheduler
+from app.readmodel import service as readmodel
 from app.search import memory
 
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             enabled=settings.search_memory != "off", wait=settings.search_memory == "wait"
         )
         memory.warm(engine)
+        readmodel.configure(settings)  # the base URI its stored DCAT documents are made with
         try:
             yield
         finally:
