@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
-from app.common.validate import NAME_RE
+from app.common.validate import NAME_RE, canonical_uuid
 from app.datasets import service as datasets
 from app.datasets.schemas import (
     DatasetCreate,
@@ -34,7 +34,7 @@ from app.datasets.schemas import (
     DatasetPatch,
     Provenance,
 )
-from app.errors import AppError, Invalid
+from app.errors import AppError, Forbidden, Invalid
 from app.harvest import repository as repo
 from app.harvest.schemas import SourceConfig
 from app.harvest.sources.base import Page, RemoteRecord
@@ -64,6 +64,8 @@ class Context:
     stats: dict[str, int] = field(default_factory=dict)
     watermark: datetime | None = None
     orgs: dict[str, str | None] = field(default_factory=dict)
+    # Organisations (names) the source may write into; None: any (app.harvest.authority).
+    writable: frozenset[str] | None = None
 
     def count(self, status: str) -> None:
         self.stats[status] = self.stats.get(status, 0) + 1
@@ -93,7 +95,7 @@ def content_hash(data: DatasetCreate) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def _owner(session: Session, ctx: Context, remote_org: str | None) -> str:
+def _owner(session: Session, ctx: Context, remote_org: str | None, notes: list[str]) -> str:
     remote_first = ctx.config.remote_organizations
     if remote_first is None:
         remote_first = ctx.source_type == "catalog"
@@ -101,15 +103,32 @@ def _owner(session: Session, ctx: Context, remote_org: str | None) -> str:
         return ctx.org_name
     if remote_org not in ctx.orgs:
         ctx.orgs[remote_org] = repo.organization_ids(session, [remote_org]).get(remote_org)
-    return ctx.orgs[remote_org] or ctx.org_name
+    found = ctx.orgs[remote_org]
+    if found is None or ctx.writable is None or found in ctx.writable:
+        return found or ctx.org_name
+    if ctx.config.outside_organizations == "refuse":
+        raise Forbidden(
+            f"remote organisation {found} is not one this source may write to: refused "
+            "(config outside_organizations)"
+        )
+    notes.append(
+        f"remote organisation {found} is not one this source may write to: "
+        f"put in {ctx.org_name}"
+    )
+    return ctx.org_name
 
 
 def prepare(
-    session: Session, ctx: Context, rec: RemoteRecord, data: DatasetCreate
+    session: Session,
+    ctx: Context,
+    rec: RemoteRecord,
+    data: DatasetCreate,
+    notes: list[str] | None = None,
 ) -> DatasetCreate:
-    """The record as this catalogue will hold it: owner, defaults, known vocabulary only."""
+    """The record as this catalogue will hold it: owner, defaults, known vocabulary only.
+    What the record's message must say is appended to `notes`."""
     values = data.model_dump(exclude_unset=True)
-    values["owner_org"] = _owner(session, ctx, rec.remote_org)
+    values["owner_org"] = _owner(session, ctx, rec.remote_org, notes if notes is not None else [])
     cfg = ctx.config
     licence = (data.license_id or "").strip() or cfg.default_license
     values["license_id"] = ctx.licenses.get(licence.lower()) if licence else None
@@ -169,7 +188,7 @@ def _free_name(
     session: Session, page: PageState, wanted: str | None, current: str | None = None
 ) -> str | None:
     """The remote name if free (or ours already), else the first free `name-N`."""
-    if not wanted or not NAME_RE.match(wanted) or wanted == current:
+    if not wanted or not NAME_RE.match(wanted) or canonical_uuid(wanted) or wanted == current:
         return current
     if wanted not in page.taken:
         page.taken.add(wanted)
@@ -198,7 +217,9 @@ def _provenance(ctx: Context, rec: RemoteRecord, digest: str) -> Provenance:
 
 
 def _wanted_id(rec: RemoteRecord) -> str | None:
-    return rec.wanted_id if rec.wanted_id and len(rec.wanted_id) <= 36 else None
+    """The remote id as our id when it is a UUID (canonical form); any other remote id stays
+    the record's remote key (harvest_record, dataset.remote_id) and we assign an id."""
+    return canonical_uuid(rec.wanted_id) if rec.wanted_id else None
 
 
 def _create(
@@ -236,8 +257,10 @@ def _create(
             "remote_modified": rec.modified,
         }
     )
-    message = f"dropped invalid values: {'; '.join(dropped)}" if dropped else ""
-    return Outcome("added", out.id, out.name, message)
+    notes = [f"dropped invalid values: {'; '.join(dropped)}"] if dropped else []
+    if rec.wanted_id and wanted_id is None:
+        notes.append(f"remote id {rec.wanted_id!r} is not a UUID: kept as the remote key")
+    return Outcome("added", out.id, out.name, "; ".join(notes))
 
 
 def _update(
@@ -295,6 +318,16 @@ def _update(
 def import_record(
     session: Session, ctx: Context, page: PageState, rec: RemoteRecord
 ) -> Outcome | None:
+    notes: list[str] = []
+    outcome = _import_one(session, ctx, page, rec, notes)
+    if outcome is not None and notes:
+        outcome.message = "; ".join([*notes, outcome.message] if outcome.message else notes)
+    return outcome
+
+
+def _import_one(
+    session: Session, ctx: Context, page: PageState, rec: RemoteRecord, notes: list[str]
+) -> Outcome | None:
     ctx.seen.add(rec.key)
     record = page.records.get(rec.key)
     if rec.tombstone:
@@ -307,7 +340,7 @@ def import_record(
     if rec.modified is not None and (ctx.watermark is None or rec.modified > ctx.watermark):
         ctx.watermark = rec.modified
     try:
-        data = prepare(session, ctx, rec, rec.data)
+        data = prepare(session, ctx, rec, rec.data, notes)
         digest = content_hash(data)
         state = page.states.get(record.dataset_id) if record and record.dataset_id else None
         if record is not None and state is not None:
@@ -362,6 +395,8 @@ def import_page(session: Session, ctx: Context, page: Page) -> None:
         if outcome is None:
             continue
         ctx.count(outcome.status)
+        if rec.notes:
+            outcome.message = "; ".join([m for m in (outcome.message, *rec.notes) if m])
         rows.append(
             {
                 "remote_key": rec.key,

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from app.api.auth import ActorDep, SessionDep
 from app.datasets import resources as resource_service
 from app.datasets import service
+from app.datasets.languages import LANG_PATTERN, in_language
 from app.datasets.schemas import (
     DatasetCreate,
     DatasetOut,
@@ -64,6 +65,16 @@ def _with_etag(response: Response, ds: DatasetOut) -> DatasetOut:
     return ds
 
 
+LangQuery = Annotated[
+    str | None,
+    Query(
+        pattern=LANG_PATTERN,
+        description="BCP 47 tag: title, notes and resource texts in this language where the "
+        "dataset has them (RFC 4647 basic filtering, `en` matches `en-GB`)",
+    ),
+]
+
+
 @router.get("", response_model=DatasetPage)
 def list_datasets(
     session: SessionDep,
@@ -77,8 +88,9 @@ def list_datasets(
     page: Annotated[int, Query(ge=1)] = 1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
     cursor: str | None = None,
+    lang: LangQuery = None,
 ) -> DatasetPage:
-    return service.list_datasets(
+    found = service.list_datasets(
         session,
         actor,
         organization=organization,
@@ -91,6 +103,9 @@ def list_datasets(
         limit=limit,
         cursor=cursor,
     )
+    if lang:
+        found = found.model_copy(update={"items": [in_language(d, lang) for d in found.items]})
+    return found
 
 
 @router.post("", response_model=DatasetOut, status_code=201)
@@ -104,7 +119,12 @@ def create_dataset(
 
 @router.get("/{ref}", response_model=DatasetOut, responses={304: {"description": "Not modified"}})
 def get_dataset(
-    session: SessionDep, actor: ActorDep, ref: str, request: Request, response: Response
+    session: SessionDep,
+    actor: ActorDep,
+    ref: str,
+    request: Request,
+    response: Response,
+    lang: LangQuery = None,
 ) -> DatasetOut | Response:
     stored = readmodel.v1_record(session, actor, ref)
     if stored is not None:
@@ -114,9 +134,9 @@ def get_dataset(
         headers = {"ETag": tag, "Last-Modified": _http_date(stored.metadata_modified)}
         return Response(stored.body, media_type="application/json", headers=headers)
     ds = service.get_dataset(session, actor, ref)
-    if request.headers.get("if-none-match") == etag(ds):
+    if not lang and request.headers.get("if-none-match") == etag(ds):
         return Response(status_code=304, headers={"ETag": etag(ds)})
-    return _with_etag(response, ds)
+    return in_language(_with_etag(response, ds), lang)
 
 
 @router.put("/{ref}", response_model=DatasetOut)
