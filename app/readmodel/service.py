@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
-from app.accounts.permissions import can_read_dataset
+from app.accounts.visibility import can_read_dataset
 from app.config import Settings, get_settings
 from app.datasets import repository as dataset_repo
 from app.datasets.convert import dataset_out

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from app.accounts.actor import Actor
-from app.accounts.permissions import can_read_dataset
+from app.accounts.visibility import can_read_dataset
 from app.api.ckan import repository as ckan_repo
 from app.api.ckan.fq import FilterQuery, parse_filters
 from app.api.ckan.package_dict import package_dict

@@ -126,7 +126,8 @@ def get_dataset(
     response: Response,
     lang: LangQuery = None,
 ) -> DatasetOut | Response:
-    stored = readmodel.v1_record(session, actor, ref)
+    # The stored record is the dataset's own language; ?lang= renders afresh.
+    stored = None if lang else readmodel.v1_record(session, actor, ref)
     if stored is not None:
         tag = etag_of(stored.dataset_id, stored.revision)
         if request.headers.get("if-none-match") == tag:
