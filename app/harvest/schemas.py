@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.common.bounds import MAX_INTEGER
+from app.common.text import LIST_MAX, Line, Ref, Tag, Url
+from app.timeutil import Timestamp
 
 SourceType = Literal["ckan", "dcat", "catalog"]
 JOB_STATUSES = ("queued", "running", "finished", "failed")
@@ -18,15 +21,15 @@ class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # CKAN filters (organisation / group names on the remote portal)
-    organizations: list[str] = Field(default_factory=list)
-    organizations_exclude: list[str] = Field(default_factory=list)
-    groups: list[str] = Field(default_factory=list)
-    groups_exclude: list[str] = Field(default_factory=list)
+    organizations: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    organizations_exclude: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    groups: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    groups_exclude: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
     rows: int = Field(default=100, ge=1, le=1000, description="records per page requested")
     # Defaults given to every harvested dataset
-    default_tags: list[str] = Field(default_factory=list)
-    default_categories: list[str] = Field(default_factory=list)
-    default_license: str | None = None
+    default_tags: list[Tag] = Field(default_factory=list, max_length=LIST_MAX)
+    default_categories: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    default_license: Ref | None = None
     remote_organizations: bool | None = Field(
         default=None,
         description="use the remote organisation when one of that name exists here "
@@ -45,26 +48,26 @@ class SourceConfig(BaseModel):
     # Incremental runs (CKAN): by metadata_modified; a full run (which also detects
     # deletions) every `full_every_days` days, or when asked.
     incremental: bool = True
-    full_every_days: int = Field(default=7, ge=0)
-    incremental_overlap_minutes: int = Field(default=60, ge=0)
+    full_every_days: int = Field(default=7, ge=0, le=3650)
+    incremental_overlap_minutes: int = Field(default=60, ge=0, le=525_600)
     # DCAT: force a parser instead of trusting Content-Type (turtle, xml, json-ld, nt)
-    format: str | None = None
+    format: Ref | None = None
     # Network limits
     timeout: float = Field(default=30, gt=0, le=600, description="seconds per read")
     max_page_mb: int = Field(default=64, ge=1, le=1024)
     retries: int = Field(default=1, ge=0, le=5)
-    max_pages: int = Field(default=100_000, ge=1)
+    max_pages: int = Field(default=100_000, ge=1, le=MAX_INTEGER)
 
 
 class SourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(description="[a-z0-9_-]{2,100}")
-    title: str = ""
+    name: Ref = Field(description="[a-z0-9_-]{2,100}")
+    title: Line = ""
     type: SourceType
-    url: str
-    organization: str = Field(description="owner organisation (name or id)")
-    schedule: str = Field(default="0 3 * * *", description="cron, Japan time; default nightly")
+    url: Url
+    organization: Ref = Field(description="owner organisation (name or id)")
+    schedule: Ref = Field(default="0 3 * * *", description="cron, Japan time; default nightly")
     config: SourceConfig = Field(default_factory=SourceConfig)
     active: bool = True
 
@@ -72,10 +75,10 @@ class SourceIn(BaseModel):
 class SourcePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = None
-    url: str | None = None
-    organization: str | None = None
-    schedule: str | None = None
+    title: Line | None = None
+    url: Url | None = None
+    organization: Ref | None = None
+    schedule: Ref | None = None
     config: SourceConfig | None = None
     active: bool | None = None
 
@@ -96,9 +99,9 @@ class JobOut(BaseModel):
     trigger: str
     mode: str
     full: bool
-    created: datetime
-    started: datetime | None
-    finished: datetime | None
+    created: Timestamp
+    started: Timestamp | None
+    finished: Timestamp | None
     stats: JobStats
     message: str
 
@@ -117,9 +120,9 @@ class SourceOut(BaseModel):
     schedule: str
     config: SourceConfig
     active: bool
-    next_run_at: datetime | None
-    created: datetime
-    modified: datetime
+    next_run_at: Timestamp | None
+    created: Timestamp
+    modified: Timestamp
     last_job: JobOut | None = None
 
 

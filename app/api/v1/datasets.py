@@ -9,6 +9,8 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel
 
 from app.api.auth import ActorDep, SessionDep
+from app.api.json_input import CheckedJSONRoute
+from app.common.bounds import MAX_INTEGER
 from app.datasets import resources as resource_service
 from app.datasets import service
 from app.datasets.languages import LANG_PATTERN, in_language
@@ -24,13 +26,14 @@ from app.datasets.schemas import (
 )
 from app.errors import Invalid, NotFound, PreconditionFailed
 from app.readmodel import service as readmodel
+from app.timeutil import Timestamp, UtcDateTime
 
-router = APIRouter(prefix="/datasets", tags=["datasets"])
+router = APIRouter(prefix="/datasets", tags=["datasets"], route_class=CheckedJSONRoute)
 
 
 class ActivityOut(BaseModel):
     id: int
-    timestamp: datetime
+    timestamp: Timestamp
     activity_type: str
     user_id: str | None
     changes: dict[str, object]
@@ -84,8 +87,8 @@ def list_datasets(
     category: str | None = None,
     measure: str | None = None,
     tag: str | None = None,
-    modified_since: datetime | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    modified_since: UtcDateTime | None = None,
+    page: Annotated[int, Query(ge=1, le=MAX_INTEGER)] = 1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
     cursor: str | None = None,
     lang: LangQuery = None,
@@ -149,7 +152,7 @@ def replace_dataset(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> DatasetOut:
-    current = service.get_dataset(session, actor, ref)
+    current = service.get_dataset(session, actor, ref, for_update=True)
     revision = parse_if_match(if_match, current.id)
     ds = service.update_dataset(session, actor, ref, data, mode="replace", if_match=revision)
     return _with_etag(response, ds)
@@ -164,7 +167,7 @@ def patch_dataset(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> DatasetOut:
-    current = service.get_dataset(session, actor, ref)
+    current = service.get_dataset(session, actor, ref, for_update=True)
     revision = parse_if_match(if_match, current.id)
     ds = service.update_dataset(session, actor, ref, data, mode="patch", if_match=revision)
     return _with_etag(response, ds)
@@ -186,7 +189,7 @@ def dataset_activity(
     actor: ActorDep,
     ref: str,
     limit: Annotated[int, Query(ge=1, le=100)] = 31,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
 ) -> list[ActivityOut]:
     rows = service.activity_list(session, actor, ref, limit=limit, offset=offset)
     return [
