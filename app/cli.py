@@ -22,6 +22,7 @@ from app.db import make_engine, make_sessionmaker, session_scope
 from app.dcat.cli import export as export_command
 from app.errors import AppError
 from app.harvest.cli import harvest_cli, worker_command
+from app.readmodel.cli import readmodel_cli
 from app.search.cli import search_cli
 
 cli = typer.Typer(
@@ -37,6 +38,7 @@ cli.add_typer(token_cli, name="token")
 cli.add_typer(harvest_cli, name="harvest")
 cli.command("worker")(worker_command)
 cli.add_typer(search_cli, name="search")
+cli.add_typer(readmodel_cli, name="readmodel")
 cli.command("export")(export_command)
 console = Console(stderr=True)
 

@@ -23,6 +23,7 @@ from app.db import make_engine
 from app.faults import http as faults_http
 from app.faults.readiness import readiness
 from app.harvest.worker import harvest_scheduler
+from app.readmodel import service as readmodel
 from app.search import memory
 from app.web import errors as web_errors
 from app.web import routes as web_routes
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             batch=settings.search_memory_batch,
         )
         memory.warm(engine)
+        readmodel.configure(settings)  # the base URI its stored DCAT documents are made with
         await to_thread.run_sync(passwords.warm_up)
         try:
             yield

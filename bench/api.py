@@ -55,6 +55,7 @@ ENDPOINTS: dict[str, str] = {
         '&facet.field=["organization","tags","res_format"]'
     ),
 }
+BENCH_BASE_URI = "http://catalog.bench.example"
 QUERIES = ("保育", "避難", "観光", "公園", "予算", "統計", "地域", "交通")
 
 
@@ -199,6 +200,9 @@ def main() -> None:
         folder = Path(tmp)
         url = os.environ.get("CATALOG_BENCH_DATABASE_URL") or f"sqlite:///{folder / 'catalog.db'}"
         started = time.perf_counter()
+        # One base URI for the writers (build) and the server: stored DCAT documents are
+        # served only to a reader with the writer's base URI.
+        os.environ["CATALOG_BASE_URI"] = BENCH_BASE_URI
         build(url, args.n)
         print(
             f"catalogue of {args.n:,} datasets built in {time.perf_counter() - started:.0f} s "
@@ -210,7 +214,7 @@ def main() -> None:
         env = {
             **os.environ,
             "CATALOG_DATABASE_URL": url,
-            "CATALOG_BASE_URI": f"http://127.0.0.1:{port}",
+            "CATALOG_BASE_URI": BENCH_BASE_URI,
         }
         ours = subprocess.Popen(
             [

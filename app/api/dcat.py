@@ -23,6 +23,8 @@ from app.dcat.namespaces import DCAT
 from app.dcat.stream import render
 from app.dcat_export import service as svc
 from app.errors import AppError, NotFound
+from app.readmodel import service as readmodel
+from app.readmodel.render import TURTLE, dcat_document
 from app.web import entities as web
 
 router = APIRouter(tags=["linked data"])
@@ -221,15 +223,19 @@ def _dataset(
     resource_id: str | None = None,
 ) -> Response:
     ctx = svc.build_context(session, settings_of(request))
+    if resource_id is None and fmt is TURTLE:
+        stored = readmodel.dcat_turtle(session, actor, ref, ctx)
+        if stored is not None:
+            location = f"/dataset/{stored.dataset_id}.{fmt.ext}"
+            return respond(request, fmt, stored.body, stored.metadata_modified, location=location)
     ds = svc.dataset(session, actor, ref)
     if resource_id is not None and resource_id not in {r.id for r in ds.resources}:
         raise NotFound(f"Resource {resource_id!r} not found in dataset {ref!r}")
     if fmt is HTML:
         return web.dataset_page(request, session, actor, ds, ctx, resource_id)
-    out = Emission()
-    documents.dataset(ds, ctx, out)
     location = f"/dataset/{ds.id}.{fmt.ext}"
-    return respond(request, fmt, _rdf(ctx, fmt, out), ds.metadata_modified, location=location)
+    body = dcat_document(ds, ctx, fmt)
+    return respond(request, fmt, body, ds.metadata_modified, location=location)
 
 
 @router.get(

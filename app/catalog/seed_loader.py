@@ -27,13 +27,15 @@ from app.models import (
     PlanSection,
     PriorityField,
 )
+from app.readmodel import service as readmodel
 from app.search import service as search
 from seed import seed_dir
 
 M = TypeVar("M", bound=Base)
 
 # Tables whose rows' text is in the search documents of datasets, with their key column.
-_INDEXED_KEYS = {"organization": "id", "category": "name", "measure": "id"}
+# Rows whose text datasets show (licences: in the stored renderings only, see app.readmodel).
+_INDEXED_KEYS = {"organization": "id", "category": "name", "measure": "id", "license": "id"}
 
 
 @dataclass
@@ -118,6 +120,8 @@ def load_seed(
             measures=stats.renamed.get("measure", set()),
         )
         stats.reindexed = search.reindex_datasets(session, ids)
+        # Their stored renderings show them too (deleted datasets' included: editors read them).
+        readmodel.rerender(session, readmodel.datasets_showing(session, stats.renamed), settings)
     return stats
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 from app.accounts.actor import Actor
 from app.datasets.schemas import DatasetOut
 from app.models import DatasetActivity
+from app.readmodel import service as readmodel
 from app.search import service as search_index
 from app.timeutil import utcnow
 
@@ -72,6 +73,11 @@ def record(
         search_index.remove_dataset(session, after.id)
     else:
         search_index.index_dataset(session, after)
+    # So does the read model (a soft-deleted dataset keeps its renderings: editors read it).
+    if activity_type == "purged":
+        readmodel.remove(session, after.id)
+    else:
+        readmodel.store_current(session, after.id)
     return activity
 
 

@@ -14,6 +14,7 @@ from app.models.harvest import HarvestJob, HarvestObject, HarvestRecord, Harvest
 from app.models.history import DatasetActivity
 from app.models.measure import Measure, MeasureMinistry, PlanSection, PriorityField
 from app.models.organization import Organization
+from app.models.readmodel import DatasetRendering
 from app.models.reference import Catalog, Category, License
 from app.models.search import SearchDoc, SearchGone, SearchSource, SearchState
 
@@ -24,6 +25,7 @@ __all__ = [
     "Category",
     "Dataset",
     "DatasetActivity",
+    "DatasetRendering",
     "HarvestJob",
     "HarvestObject",
     "HarvestRecord",

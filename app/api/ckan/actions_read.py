@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from app.accounts.actor import ANONYMOUS
 from app.api.ckan import repository as ckan_repo
 from app.api.ckan.group_dict import category_dict, license_dict, measure_dict, organization_dict
@@ -23,6 +25,7 @@ from app.datasets.convert import dataset_out
 from app.errors import Invalid, NotFound
 from app.measures import service as measure_service
 from app.organizations import service as org_service
+from app.readmodel import service as readmodel
 
 CKAN_VERSION = "2.10.4"
 # include_datasets on organization_show / group_show: CKAN's truncated list.
@@ -39,6 +42,9 @@ def package_show(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]:
     :param id: the id or name of the dataset
     """
     ref = require(data, "id", "name_or_id")
+    stored = readmodel.package_json(ctx.session, ctx.actor, ref)
+    if stored is not None:
+        return orjson.Fragment(stored)  # type: ignore[return-value]
     return package_dict(dataset_service.get_dataset(ctx.session, ctx.actor, ref))
 
 

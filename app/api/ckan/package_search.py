@@ -10,8 +10,10 @@ import re
 from collections.abc import Hashable
 from typing import Any
 
+import orjson
+
 from app.accounts.actor import Actor
-from app.accounts.permissions import can_read_dataset
+from app.accounts.visibility import can_read_dataset
 from app.api.ckan import repository as ckan_repo
 from app.api.ckan.fq import FilterQuery, parse_filters
 from app.api.ckan.package_dict import package_dict
@@ -20,6 +22,7 @@ from app.api.ckan.params import get_bool, get_int, get_list, get_str
 from app.api.ckan.registry import Action, ActionContext
 from app.datasets.convert import dataset_out
 from app.errors import SearchQueryError
+from app.readmodel import service as readmodel
 from app.search.params import SORTS, FieldFilter, SearchParams, SearchResult
 from app.search.service import facet_titles, search_datasets
 from app.timeutil import utcnow
@@ -189,16 +192,12 @@ def package_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]:
         result = SearchResult(count=0, ids=[], facets={f: [] for f in params.facet_fields})
     else:
         result = _search(ctx, params)
-    datasets = ckan_repo.datasets_by_ids(ctx.session, result.ids)
-    results = [
-        package_dict(dataset_out(d))
-        for d in datasets
-        if can_read_dataset(ctx.actor, d.owner_org, d.private, d.state)
-    ]
     fields = get_list(data, "fl")
     if len(fields) == 1 and fields[0].strip() not in ("", "*"):
         fields = fields[0].replace(",", " ").split()
-    if fields and fields != ["*"]:
+    picked = bool(fields) and fields != ["*"]
+    results = _results(ctx, result.ids, decode=picked)
+    if picked:
         results = [{k: r.get(k) for k in fields} for r in results]
     facets, search_facets = _facets(ctx, result)
     return {
@@ -208,6 +207,25 @@ def package_search(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]:
         "sort": sort_text,
         "results": results,
     }
+
+
+def _results(ctx: ActionContext, ids: list[str], *, decode: bool) -> list[Any]:
+    """The page's package dicts in result order: the stored ones in one query (spliced into
+    the response as they are, or decoded when `decode`), fresh ones for datasets without."""
+    stored = readmodel.package_jsons(ctx.session, ctx.actor, ids)
+    missing = [dataset_id for dataset_id, body in stored if body is None]
+    fresh = {
+        d.id: package_dict(dataset_out(d))
+        for d in ckan_repo.datasets_by_ids(ctx.session, missing)
+        if can_read_dataset(ctx.actor, d.owner_org, d.private, d.state)
+    }
+    results: list[Any] = []
+    for dataset_id, body in stored:
+        if body is not None:
+            results.append(orjson.loads(body) if decode else orjson.Fragment(body))
+        elif dataset_id in fresh:
+            results.append(fresh[dataset_id])
+    return results
 
 
 def _search(ctx: ActionContext, params: SearchParams) -> SearchResult:

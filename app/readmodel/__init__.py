@@ -1,0 +1,1 @@
+"""The read model: each dataset's public renderings stored once per revision (see service)."""

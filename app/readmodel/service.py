@@ -1,0 +1,212 @@
+"""The read model's rules: what a write stores, what a read may return.
+
+Writes (called in the writer's transaction, where the search index is kept): `store` after
+every dataset write (app.datasets.history.record), `remove` on purge, `rerender` for datasets
+whose organisation, category or measure was renamed (the seed loader), `rebuild` for all.
+
+Reads take the stored bytes by id or name in one query and decide visibility per request on the
+stored owner/private/state columns with `can_read_dataset`, the rule the fresh path uses. They
+return None when there is no row (a database written before the read model, or a context that
+differs): the caller then renders afresh, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.actor import Actor
+from app.accounts.visibility import can_read_dataset
+from app.config import Settings, get_settings
+from app.datasets import repository as dataset_repo
+from app.datasets.convert import dataset_out
+from app.datasets.schemas import DatasetOut
+from app.dcat.context import Context
+from app.errors import NotFound
+from app.models import Dataset
+from app.models import DatasetRendering as R
+from app.readmodel import render
+from app.readmodel import repository as repo
+
+_CONTEXT_KEY = "readmodel.context"
+_settings: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    """The settings writers render DCAT with (the app's, set by create_app; else the
+    environment's). A reader with another base URI is served fresh documents, never these."""
+    global _settings
+    _settings = settings
+
+
+def _context(session: Session, settings: Settings | None = None) -> tuple[Context, str]:
+    cached: tuple[Context, str] | None = session.info.get(_CONTEXT_KEY)
+    if cached is None:
+        # Imported here: the export service imports the dataset service, which writes here.
+        from app.dcat_export.service import build_context
+
+        ctx = build_context(session, settings or _settings or get_settings())
+        cached = session.info[_CONTEXT_KEY] = (ctx, render.context_digest(ctx))
+    return cached
+
+
+def forget_context(session: Session) -> None:
+    """Drop the session's cached DCAT context (after licences or the catalogue changed)."""
+    session.info.pop(_CONTEXT_KEY, None)
+
+
+def _naive_utc(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo is not None else when
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def store(session: Session, ds: DatasetOut) -> None:
+    """Render `ds` in every stored format and keep it (deleted datasets too: editors read them)."""
+    ctx, digest = _context(session)
+    repo.upsert(
+        session,
+        ds.id,
+        {
+            "name": ds.name,
+            "owner_org": ds.organization.id,
+            "private": ds.private,
+            "state": ds.state,
+            "revision": ds.revision,
+            "metadata_modified": _naive_utc(ds.metadata_modified),
+            "package_json": render.ckan_package(ds),
+            "v1_json": render.v1_record(ds),
+            "dcat_turtle": render.dcat_document(ds, ctx),
+            "dcat_context": digest,
+        },
+    )
+
+
+def store_current(session: Session, dataset_id: str) -> None:
+    """Store the dataset as the database now holds it (flushed, then loaded again: the writer's
+    in-memory record can differ from a fresh read, e.g. in the order of tags)."""
+    session.flush()
+    ds = dataset_repo.get(session, dataset_id)
+    if ds is None:
+        remove(session, dataset_id)
+    else:
+        store(session, dataset_out(ds))
+
+
+def remove(session: Session, dataset_id: str) -> None:
+    repo.delete_one(session, dataset_id)
+
+
+def datasets_showing(session: Session, renamed: dict[str, set[str]]) -> list[str]:
+    """The datasets (any state) whose renderings show these renamed rows (see repository)."""
+    return repo.datasets_showing(session, renamed)
+
+
+def rerender(
+    session: Session, ids: Sequence[str], settings: Settings | None = None, batch: int = 500
+) -> int:
+    """Render these datasets again from the database (after a rename of what they show);
+    `settings` gives the base URI (default: the configured one)."""
+    forget_context(session)
+    _context(session, settings)
+    ids = list(ids)
+    for start in range(0, len(ids), batch):
+        rows = session.scalars(
+            select(Dataset)
+            .options(*dataset_repo.FULL_LOAD)
+            .where(Dataset.id.in_(ids[start : start + batch]))
+        ).unique()
+        for ds in rows:
+            store(session, dataset_out(ds))
+        session.flush()
+    return len(ids)
+
+
+def rebuild(session: Session, settings: Settings | None = None, batch: int = 500) -> int:
+    """Render every dataset afresh (deleted ones included); returns how many."""
+    repo.delete_all(session)
+    done = 0
+    last_id = ""
+    while True:
+        ids = list(
+            session.scalars(
+                select(Dataset.id).where(Dataset.id > last_id).order_by(Dataset.id).limit(batch)
+            )
+        )
+        if not ids:
+            return done
+        rerender(session, ids, settings, batch)
+        session.expunge_all()
+        done += len(ids)
+        last_id = ids[-1]
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def _visible(session: Session, actor: Actor, ref: str, *columns: Any) -> Any:
+    row = repo.by_ref(session, ref, columns)
+    if row is not None and not can_read_dataset(actor, row.owner_org, row.private, row.state):
+        # As the fresh path: private datasets are indistinguishable from missing ones.
+        raise NotFound(f"Dataset {ref!r} not found")
+    return row
+
+
+def package_json(session: Session, actor: Actor, ref: str) -> bytes | None:
+    """The stored CKAN package dict of a dataset the actor may read; NotFound if they may not."""
+    row = _visible(session, actor, ref, R.package_json)
+    return None if row is None else bytes(row.package_json)
+
+
+@dataclass(frozen=True)
+class Stored:
+    dataset_id: str
+    revision: int
+    metadata_modified: datetime
+    body: bytes
+
+
+def v1_record(session: Session, actor: Actor, ref: str) -> Stored | None:
+    """The stored native record (with what its ETag and Last-Modified are made of)."""
+    row = _visible(session, actor, ref, R.revision, R.metadata_modified, R.v1_json)
+    if row is None:
+        return None
+    return Stored(row.dataset_id, row.revision, row.metadata_modified, bytes(row.v1_json))
+
+
+def dcat_turtle(session: Session, actor: Actor, ref: str, ctx: Context) -> Stored | None:
+    """The stored Turtle document, if it was rendered with a context like `ctx`; deleted
+    datasets are gone from Linked Data for everyone (NotFound), as on the fresh path."""
+    row = _visible(
+        session, actor, ref, R.revision, R.metadata_modified, R.dcat_turtle, R.dcat_context
+    )
+    if row is None:
+        return None
+    if row.state == "deleted":
+        raise NotFound(f"Dataset {ref!r} not found")
+    if row.dcat_context != render.context_digest(ctx):
+        return None
+    return Stored(row.dataset_id, row.revision, row.metadata_modified, bytes(row.dcat_turtle))
+
+
+def package_jsons(
+    session: Session, actor: Actor, ids: Sequence[str]
+) -> list[tuple[str, bytes | None]]:
+    """A search page's stored package dicts in `ids` order: (id, bytes) for a stored dataset the
+    actor may read, (id, None) for one without a row (render it afresh); unreadable ones are
+    left out."""
+    rows = repo.by_ids(session, ids)
+    out: list[tuple[str, bytes | None]] = []
+    for dataset_id in ids:
+        row = rows.get(dataset_id)
+        if row is None:
+            out.append((dataset_id, None))
+        elif can_read_dataset(actor, row.owner_org, row.private, row.state):
+            out.append((dataset_id, bytes(row.package_json)))
+    return out
