@@ -20,6 +20,7 @@ from app.accounts.permissions import (
     require_role,
     require_sysadmin,
 )
+from app.catalog import references
 from app.common.validate import FieldErrors, check_name
 from app.datasets import history
 from app.datasets import repository as repo
@@ -47,7 +48,7 @@ def _org_resolver(session: Session, actor: Actor) -> Any:
         if not ref:
             errors.add("owner_org", "Missing value: every dataset belongs to an organisation")
             return None
-        org = org_repo.by_ref(session, ref)
+        org = references.organization(session, ref)
         if org is None:
             errors.add("owner_org", f"Organization {ref!r} does not exist")
             return None

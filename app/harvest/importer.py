@@ -8,8 +8,10 @@ Rules (PRODUCT.md §5):
 - local edits survive: fields in the dataset's local_fields are never overwritten;
 - a record withdrawn earlier comes back with its local additions (a patch, not a replace);
 - names are kept as the source has them; a clash gets a free `-2`, `-3`... suffix;
-- a value our catalogue refuses (unknown frequency, bad e-mail...) is dropped with a message
-  instead of losing the whole record.
+- references (organisation, licences, categories, measures) go through the reference
+  resolver; a value we cannot place, or one our catalogue refuses (unknown frequency, bad
+  e-mail...), is kept as a `remote_*` extra (URLs with blanks are dropped) and named in the
+  record's message, instead of losing the whole record.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
+from app.catalog import references
+from app.catalog.references import Vocabulary
 from app.common.validate import NAME_RE
 from app.datasets import service as datasets
+from app.datasets.placement import keep_refused, place_references
 from app.datasets.schemas import (
     DatasetCreate,
     DatasetFields,
@@ -59,6 +64,7 @@ class Context:
     licenses: dict[str, str]
     categories: set[str]
     measures: set[str]
+    vocab: Vocabulary | None = None
     seen: set[str] = field(default_factory=set)
     tombstones: dict[str, str] = field(default_factory=dict)  # key -> remote url
     stats: dict[str, int] = field(default_factory=dict)
@@ -93,58 +99,69 @@ def content_hash(data: DatasetCreate) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def _owner(session: Session, ctx: Context, remote_org: str | None) -> str:
+def _owner(session: Session, ctx: Context, rec: RemoteRecord) -> tuple[str, str]:
+    """(owner organisation name, note): the remote organisation through the reference resolver
+    when the source says so (config remote_organizations), else or failing that the source's
+    own organisation (the note says why when a remote organisation was not placed)."""
     remote_first = ctx.config.remote_organizations
     if remote_first is None:
         remote_first = ctx.source_type == "catalog"
-    if not remote_first or not remote_org:
-        return ctx.org_name
-    if remote_org not in ctx.orgs:
-        ctx.orgs[remote_org] = repo.organization_ids(session, [remote_org]).get(remote_org)
-    return ctx.orgs[remote_org] or ctx.org_name
+    refs = [r for r in (rec.remote_org, *rec.remote_org_refs) if r]
+    if not remote_first or not refs:
+        return ctx.org_name, ""
+    key = "\x1f".join(refs)
+    if key not in ctx.orgs:
+        found = None
+        for ref in refs:
+            org = references.organization(session, ref)
+            if org is not None:
+                found = org.name
+                break
+        ctx.orgs[key] = found
+    placed = ctx.orgs[key]
+    if placed is None:
+        return ctx.org_name, (
+            f"organisation {' / '.join(refs)!r} is not known here: placed under "
+            f"{ctx.org_name}, kept in remote_organization"
+        )
+    return placed, ""
 
 
 def prepare(
     session: Session, ctx: Context, rec: RemoteRecord, data: DatasetCreate
-) -> DatasetCreate:
-    """The record as this catalogue will hold it: owner, defaults, known vocabulary only."""
-    values = data.model_dump(exclude_unset=True)
-    values["owner_org"] = _owner(session, ctx, rec.remote_org)
+) -> tuple[DatasetCreate, list[str]]:
+    """The record as this catalogue will hold it (owner, defaults, references resolved through
+    the reference resolver), and notes naming every value kept as `remote_*` instead."""
     cfg = ctx.config
-    licence = (data.license_id or "").strip() or cfg.default_license
-    values["license_id"] = ctx.licenses.get(licence.lower()) if licence else None
-    if licence and values["license_id"] is None:
-        extras = dict(values.get("extras") or {})
-        extras["remote_license"] = licence
-        values["extras"] = extras
-        fallback = cfg.default_license or ""
-        values["license_id"] = ctx.licenses.get(fallback.lower(), fallback or None)
-    values["tags"] = list(dict.fromkeys((data.tags or []) + cfg.default_tags))
-    categories = (data.categories or []) + cfg.default_categories
-    values["categories"] = [c for c in dict.fromkeys(categories) if c in ctx.categories]
-    values["measures"] = [m for m in data.measures or [] if m in ctx.measures]
-    return DatasetCreate(**values)
+    if ctx.vocab is None:
+        ctx.vocab = Vocabulary.load(session)
+    data = data.model_copy(
+        update={
+            "tags": list(dict.fromkeys((data.tags or []) + cfg.default_tags)),
+            "categories": list(dict.fromkeys((data.categories or []) + cfg.default_categories)),
+        }
+    )
+    placed, notes = place_references(
+        ctx.vocab, data, measures=ctx.measures, default_license=cfg.default_license
+    )
+    owner, note = _owner(session, ctx, rec)
+    if note:
+        notes.append(note)
+        extras = dict(placed.extras or {})
+        extras["remote_organization"] = rec.remote_org or ""
+        placed = placed.model_copy(update={"extras": extras})
+    return placed.model_copy(update={"owner_org": owner}), notes
 
 
 Input = TypeVar("Input", DatasetCreate, DatasetPatch)
 
 
 def _drop_invalid(data: Input, exc: Invalid) -> tuple[Input, list[str]]:
-    """The same input without the values the service refused, and what was dropped."""
+    """The same input without the values the service refused (kept as `remote_*` extras where
+    they can be, URLs dropped: `keep_refused`), and notes saying what happened to each."""
     values = data.model_dump(exclude_unset=True)
-    dropped: list[str] = []
-    for key, messages in exc.fields.items():
-        parts = key.split("__")
-        if len(parts) == 3 and parts[0] == "resources" and parts[1].isdigit():
-            resources = values.get("resources") or []
-            index = int(parts[1])
-            if index < len(resources) and parts[2] in resources[index]:
-                resources[index].pop(parts[2])
-                dropped.append(f"{key} ({'; '.join(messages)})")
-        elif key in DatasetFields.model_fields and key not in ("owner_org", "name"):
-            values[key] = None
-            dropped.append(f"{key} ({'; '.join(messages)})")
-    return type(data)(**values), dropped
+    notes = keep_refused(values, exc.fields)
+    return type(data)(**values), notes
 
 
 def _repairing(
@@ -208,6 +225,7 @@ def _create(
     rec: RemoteRecord,
     data: DatasetCreate,
     digest: str,
+    notes: list[str],
 ) -> Outcome:
     wanted_id = _wanted_id(rec)
     if wanted_id is not None and wanted_id in page.owners:
@@ -236,8 +254,9 @@ def _create(
             "remote_modified": rec.modified,
         }
     )
-    message = f"dropped invalid values: {'; '.join(dropped)}" if dropped else ""
-    return Outcome("added", out.id, out.name, message)
+    if dropped:
+        notes = [*notes, f"refused values: {'; '.join(dropped)}"]
+    return Outcome("added", out.id, out.name, "; ".join(notes))
 
 
 def _update(
@@ -249,6 +268,7 @@ def _update(
     digest: str,
     record: HarvestRecord,
     state: tuple[str, str, list[str]],
+    placed: list[str],
 ) -> Outcome:
     current_state, current_name, local_fields = state
     local = {OUTPUT_TO_INPUT.get(f, f) for f in local_fields}
@@ -285,10 +305,11 @@ def _update(
     record.identifier = rec.identifier
     record.last_changed = utcnow()
     notes = ["restored: it is back at the source"] if restored else []
+    notes += placed
     if local:
         notes.append(f"kept local edits: {', '.join(sorted(local))}")
     if dropped:
-        notes.append(f"dropped invalid values: {'; '.join(dropped)}")
+        notes.append(f"refused values: {'; '.join(dropped)}")
     return Outcome("updated", out.id, out.name, "; ".join(notes))
 
 
@@ -307,13 +328,13 @@ def import_record(
     if rec.modified is not None and (ctx.watermark is None or rec.modified > ctx.watermark):
         ctx.watermark = rec.modified
     try:
-        data = prepare(session, ctx, rec, rec.data)
+        data, notes = prepare(session, ctx, rec, rec.data)
         digest = content_hash(data)
         state = page.states.get(record.dataset_id) if record and record.dataset_id else None
         if record is not None and state is not None:
             if record.status == "active" and record.content_hash == digest:
-                return Outcome("unchanged", record.dataset_id, state[1])
-            return _update(session, ctx, page, rec, data, digest, record, state)
+                return Outcome("unchanged", record.dataset_id, state[1], "; ".join(notes))
+            return _update(session, ctx, page, rec, data, digest, record, state, notes)
         if record is not None:
             session.delete(record)  # its dataset was purged here: start afresh
             session.flush()
@@ -326,7 +347,7 @@ def import_record(
                 message=f"same URI/identifier as a dataset harvested from source {other}: "
                 "not duplicated",
             )
-        return _create(session, ctx, page, rec, data, digest)
+        return _create(session, ctx, page, rec, data, digest, notes)
     except AppError as exc:
         return Outcome("errored", message=_error_text(exc))
     except IntegrityError as exc:
