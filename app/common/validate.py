@@ -21,6 +21,10 @@ class FieldErrors:
         return bool(self.fields)
 
 
+# unicodedata has no names for C0 controls.
+CONTROL_NAMES = {"\t": "a tab", "\n": "a line feed", "\r": "a carriage return", "\x00": "NUL"}
+
+
 def url_bad_character(value: str) -> str | None:
     """A message naming the first whitespace or control character in a URL, else None.
 
@@ -29,7 +33,7 @@ def url_bad_character(value: str) -> str | None:
     """
     for position, char in enumerate(value, start=1):
         if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            name = CONTROL_NAMES.get(char) or unicodedata.name(char, "a control character")
             return (
                 f"The URL contains {name} (U+{ord(char):04X}) at character {position}: "
                 "remove it or percent-encode it (a space is %20)"

@@ -4,7 +4,8 @@ Our additional fields (publisher, contact, frequency, spatial, temporal, standar
 measure ids...) appear twice, as the e-Gov portal shows them: as top-level keys and as extras.
 They also appear under e-Gov's names (`publisher`, `contactPoint`, `release_date`...:
 `app.datasets.egov`). Every top-level key written here is one
-`app.datasets.ckan_input.from_ckan` reads back or recognises as a copy, so `ckanapi dump` followed by `ckanapi load` reproduces the dataset exactly.
+`app.datasets.ckan_input.from_ckan` reads back or recognises as a copy, so `ckanapi dump`
+followed by `ckanapi load` reproduces the dataset exactly.
 """
 
 from __future__ import annotations

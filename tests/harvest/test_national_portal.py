@@ -1,0 +1,156 @@
+"""Mirroring DATA.GO.JP / e-Gov: their package dicts come in whole through a `ckan` source and
+`catalog import`; what we cannot place is kept and named, never dropped (issue 12)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from app.api.ckan.package_dict import package_dict
+from app.datasets.ckan_input import COMPUTED_KEYS, RESOURCE_COMPUTED_KEYS, extra_text
+from app.datasets.schemas import DatasetOut
+from tests.conftest import Backend
+from tests.harvest.ckan_portal import CkanPortal
+from tests.harvest.helpers import add_source, dataset, report, run, stats
+from tests.harvest.national_records import datagojp, egov
+from tests.harvest.servers import FixtureServer
+
+MIRROR = {"remote_organizations": True, "resource_timezone": "Asia/Tokyo"}
+# Keys read structurally (checked by name in the tests) or times (checked as instants).
+STRUCTURAL = {"id", "organization", "owner_org", "groups", "tags", "resources", "extras", "type"}
+TIMES = {"metadata_created", "metadata_modified", "created", "last_modified"}
+
+
+def _portal(http_server: FixtureServer, *records: dict[str, Any]) -> CkanPortal:
+    portal = CkanPortal(http_server, count=0)
+    for pkg in records:
+        portal.add(pkg)
+    return portal
+
+
+def _harvest(backend: Backend, portal: CkanPortal, **config: Any) -> tuple[Any, list[Any]]:
+    add_source(backend, "national", portal.url, org="soumu", **{**MIRROR, **config})
+    job = run(backend, "national")
+    assert job.status == "finished", job.message
+    return job, report(backend, job.id).records
+
+
+def fidelity_gaps(pkg: dict[str, Any], out: DatasetOut, message: str) -> list[str]:
+    """Input values found neither in the dataset (typed fields, extras, its package_show dict
+    with e-Gov names) nor in the record's message. CKAN-computed keys are exempt."""
+    shown = json.dumps(
+        [out.model_dump(mode="json"), package_dict(out)], ensure_ascii=False
+    ) + message
+    gaps: list[str] = []
+
+    def check(where: str, value: Any) -> None:
+        if value in (None, "") or value == []:
+            return
+        if where.endswith("license_id"):  # a resolved reference: ours is the id, any case
+            if str(value).casefold() not in shown.casefold():
+                gaps.append(f"{where}={value!r}")
+        elif extra_text(value) not in shown:
+            gaps.append(f"{where}={value!r}")
+
+    for key, value in pkg.items():
+        if key not in COMPUTED_KEYS | STRUCTURAL | TIMES:
+            check(key, value)
+    for extra in pkg.get("extras") or []:
+        check(f"extras.{extra['key']}", extra["value"])
+    for n, res in enumerate(pkg.get("resources") or []):
+        for key, value in res.items():
+            if key not in RESOURCE_COMPUTED_KEYS | TIMES:
+                check(f"resources.{n}.{key}", value)
+    for tag in pkg.get("tags") or []:
+        if tag["name"] not in out.tags:
+            gaps.append(f"tag {tag['name']}")
+    return gaps
+
+
+def test_datagojp_record_is_placed_and_kept_whole(
+    backend: Backend, http_server: FixtureServer
+) -> None:
+    pkg = datagojp()
+    job, records = _harvest(backend, _portal(http_server, pkg))
+    assert stats(job) == {"added": 1}, records[0].message
+    ds = dataset(backend, "caa_20181122_0027")
+    # org_0900 -> 消費者庁, gr_1300 -> 行財政, through the alias tables.
+    assert ds.organization.name == "caa" and ds.organization.title == "消費者庁"
+    assert [c.title for c in ds.categories] == ["行財政"]
+    # The resource's licence (DATA.GO.JP's resource_license_id "CC-BY") is kept.
+    assert ds.resources[0].license_id == "cc-by"
+    # The provider's dates: release_date for issued, remote metadata_modified for modified.
+    assert ds.issued is not None and ds.issued.isoformat() == "2018-11-22T00:00:00"
+    assert ds.modified is not None and ds.modified.isoformat() == "2019-06-10T07:12:44.918022"
+    assert ds.metadata_created.year >= 2026  # ours stays ours
+    # e-Gov extras fill typed fields.
+    assert ds.publisher_name == "消費者庁"
+    assert ds.contact_name == "消費者庁 総務課 03-3507-8800"
+    assert ds.author == "消費者庁 会計室"
+    assert ds.frequency == "ANNUAL"
+    assert ds.url == "https://www.caa.go.jp/about_us/budget/"
+    assert ds.spatial == "日本"
+    assert ds.extras["copyright"] == "消費者庁"
+    # Resource times were Japan time (source setting): 16:12:44 JST = 07:12:44 UTC.
+    last = ds.resources[0].last_modified
+    assert last is not None and last.isoformat() == "2019-06-10T07:12:44"
+    assert fidelity_gaps(pkg, ds, records[0].message) == []
+
+
+def test_egov_record_licence_times_and_json_values(
+    backend: Backend, http_server: FixtureServer
+) -> None:
+    pkg = egov()
+    job, records = _harvest(backend, _portal(http_server, pkg))
+    assert stats(job) == {"added": 1}, records[0].message
+    ds = dataset(backend, "cao_20190522_0002")
+    assert ds.organization.name == "cao"
+    assert ds.resources[0].license_id == "cc-by"  # "CC-BY", any case
+    # 10:54:04 Japan time is 01:54:04 UTC, the same instant as metadata_created.
+    assert ds.resources[0].created.isoformat() == "2019-06-10T01:54:04"
+    assert ds.issued is not None and ds.issued.isoformat() == "2019-06-10T01:54:04"
+    assert ds.extras["machine_readable"] == "false" and ds.extras["rank"] == "3"
+    assert ds.contact_url == "https://www.cao.go.jp/others/contact.html"
+    assert ds.url == "https://www8.cao.go.jp/chosei/shukujitsu/gaiyou.html"
+    assert (str(ds.temporal_start), str(ds.temporal_end)) == ("1955-01-01", "2025-12-31")
+    assert ds.resources[0].extras["copyright"] == "内閣府"
+    # package_show speaks e-Gov too.
+    shown = package_dict(ds)
+    assert shown["publisher"] == "内閣府" and shown["frequency_of_update"] == "毎年"
+    assert shown["landingPage"] == ds.url and shown["temporal"] == "1955-01-01/2025-12-31"
+    assert fidelity_gaps(pkg, ds, records[0].message) == []
+
+
+def test_values_we_cannot_place_are_kept_and_named(
+    backend: Backend, http_server: FixtureServer
+) -> None:
+    pkg = datagojp()
+    pkg["organization"] = {"name": "org_0300", "title": "人事院"}
+    pkg["owner_org"] = "ffffffff-0000-4000-8000-000000000300"
+    pkg["groups"] = [{"name": "gr_9900", "title": "未知の分類"}]
+    pkg["license_id"] = "人事院独自利用規約"
+    pkg["resources"][0]["resource_license_id"] = "独自ライセンス"
+    pkg["resources"][0]["url"] = "https://example.org/a\tb.csv"
+    job, records = _harvest(backend, _portal(http_server, pkg))
+    assert stats(job) == {"added": 1}
+    message = records[0].message
+    ds = dataset(backend, "caa_20181122_0027")
+    assert ds.organization.name == "soumu"  # the source's owner, as a fallback
+    assert "org_0300" in ds.extras["remote_organization"] and "org_0300" in message
+    assert ds.extras["remote_license_id"] == "人事院独自利用規約" and "人事院独自利用規約" in message
+    assert ds.extras["remote_categories"] == "gr_9900" and "gr_9900" in message
+    assert ds.resources[0].extras["remote_license_id"] == "独自ライセンス"
+    # The URL with a tab is dropped (we would have to alter it) and reported; the record stays.
+    assert ds.resources[0].url == ""
+    assert "a tab (U+0009) at character 22" in message
+    assert fidelity_gaps(pkg, ds, message) == []
+
+
+def test_english_tag_is_not_exported_as_japanese(
+    backend: Backend, http_server: FixtureServer, client: Any
+) -> None:
+    _harvest(backend, _portal(http_server, datagojp()))
+    ttl = client.get("/dataset/caa_20181122_0027.ttl").text
+    assert '"予算"@ja' in ttl
+    assert '"budgets and final_accounts and procurement"@ja' not in ttl
+    assert '"budgets and final_accounts and procurement"' in ttl
