@@ -49,7 +49,7 @@ def fidelity_gaps(pkg: dict[str, Any], out: DatasetOut, message: str) -> list[st
         if where.endswith("license_id"):  # a resolved reference: ours is the id, any case
             if str(value).casefold() not in shown.casefold():
                 gaps.append(f"{where}={value!r}")
-        elif extra_text(value) not in shown:
+        elif extra_text(value) not in shown and repr(value) not in message:
             gaps.append(f"{where}={value!r}")
 
     for key, value in pkg.items():
