@@ -19,7 +19,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Category, License, Organization
@@ -68,7 +68,7 @@ def organization(session: Session, ref: str | None) -> Organization | None:
     if alias:
         candidates.add(alias)
     code = local_government_code(text)
-    clauses = [
+    clauses: list[ColumnElement[bool]] = [
         Organization.id.in_(candidates),
         Organization.name.in_(candidates),
         Organization.title.in_(candidates),

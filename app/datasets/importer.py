@@ -30,7 +30,8 @@ MAX_REPAIRS = 3
 def _owner(
     session: Session, pkg: dict[str, Any], data: DatasetCreate, fallback: str | None
 ) -> tuple[str | None, str]:
-    org = pkg.get("organization") if isinstance(pkg.get("organization"), dict) else {}
+    given = pkg.get("organization")
+    org: dict[str, Any] = given if isinstance(given, dict) else {}
     refs = [data.owner_org, org.get("name"), org.get("title"), org.get("id")]
     for ref in refs:
         if isinstance(ref, str) and ref and references.organization(session, ref) is not None:

@@ -24,8 +24,14 @@ DATAGOJP_RECORD: dict[str, Any] = {
         "state": "active",
         "approval_status": "approved",
     },
-    "groups": [{"id": "a1b2c3d4-0000-4000-8000-000000001300", "name": "gr_1300",
-                "title": "行財政", "display_name": "行財政"}],  # fmt: skip
+    "groups": [
+        {
+            "id": "a1b2c3d4-0000-4000-8000-000000001300",
+            "name": "gr_1300",
+            "title": "行財政",
+            "display_name": "行財政",
+        }
+    ],
     "license_id": None,
     "license_title": None,
     "isopen": False,
@@ -43,9 +49,12 @@ DATAGOJP_RECORD: dict[str, Any] = {
     "metadata_modified": "2019-06-10T07:12:44.918022",
     "tags": [
         {"name": "予算", "display_name": "予算", "state": "active"},
-        {"name": "budgets and final_accounts and procurement", "state": "active",
-         "display_name": "budgets and final_accounts and procurement"},
-    ],  # fmt: skip
+        {
+            "name": "budgets and final_accounts and procurement",
+            "state": "active",
+            "display_name": "budgets and final_accounts and procurement",
+        },
+    ],
     "extras": [
         {"key": "publisher", "value": "消費者庁"},
         {"key": "contactPoint", "value": "消費者庁 総務課 03-3507-8800"},
@@ -90,8 +99,12 @@ EGOV_RECORD: dict[str, Any] = {
     "title": "国民の祝日について",
     "notes": "「国民の祝日に関する法律」に定める国民の祝日。",
     "owner_org": "c0a0b0d0-0000-4000-8000-000000000400",
-    "organization": {"id": "c0a0b0d0-0000-4000-8000-000000000400", "name": "org_0400",
-                     "title": "内閣府", "is_organization": True},  # fmt: skip
+    "organization": {
+        "id": "c0a0b0d0-0000-4000-8000-000000000400",
+        "name": "org_0400",
+        "title": "内閣府",
+        "is_organization": True,
+    },
     "groups": [{"name": "gr_1700", "title": "その他"}],
     "license_id": "",
     "private": False,

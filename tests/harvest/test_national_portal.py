@@ -6,14 +6,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from fastapi.testclient import TestClient
+
+from app.accounts.actor import SYSTEM
 from app.api.ckan.package_dict import package_dict
 from app.datasets.ckan_input import COMPUTED_KEYS, RESOURCE_COMPUTED_KEYS, extra_text
+from app.datasets.importer import import_package
 from app.datasets.schemas import DatasetOut
+from app.db import session_scope
+from app.main import create_app
 from tests.conftest import Backend
 from tests.harvest.ckan_portal import CkanPortal
 from tests.harvest.helpers import add_source, dataset, report, run, stats
 from tests.harvest.national_records import datagojp, egov
-from tests.harvest.servers import FixtureServer
+from tests.harvest.servers import AppServer, FixtureServer
+from tests.harvest.test_catalog_sync import origin  # noqa: F401 (fixture)
 
 MIRROR = {"remote_organizations": True, "resource_timezone": "Asia/Tokyo"}
 # Keys read structurally (checked by name in the tests) or times (checked as instants).
@@ -38,9 +45,9 @@ def _harvest(backend: Backend, portal: CkanPortal, **config: Any) -> tuple[Any, 
 def fidelity_gaps(pkg: dict[str, Any], out: DatasetOut, message: str) -> list[str]:
     """Input values found neither in the dataset (typed fields, extras, its package_show dict
     with e-Gov names) nor in the record's message. CKAN-computed keys are exempt."""
-    shown = json.dumps(
-        [out.model_dump(mode="json"), package_dict(out)], ensure_ascii=False
-    ) + message
+    shown = (
+        json.dumps([out.model_dump(mode="json"), package_dict(out)], ensure_ascii=False) + message
+    )
     gaps: list[str] = []
 
     def check(where: str, value: Any) -> None:
@@ -137,7 +144,9 @@ def test_values_we_cannot_place_are_kept_and_named(
     ds = dataset(backend, "caa_20181122_0027")
     assert ds.organization.name == "soumu"  # the source's owner, as a fallback
     assert "org_0300" in ds.extras["remote_organization"] and "org_0300" in message
-    assert ds.extras["remote_license_id"] == "人事院独自利用規約" and "人事院独自利用規約" in message
+    assert (
+        ds.extras["remote_license_id"] == "人事院独自利用規約" and "人事院独自利用規約" in message
+    )
     assert ds.extras["remote_categories"] == "gr_9900" and "gr_9900" in message
     assert ds.resources[0].extras["remote_license_id"] == "独自ライセンス"
     # The URL with a tab is dropped (we would have to alter it) and reported; the record stays.
@@ -154,3 +163,51 @@ def test_english_tag_is_not_exported_as_japanese(
     assert '"予算"@ja' in ttl
     assert '"budgets and final_accounts and procurement"@ja' not in ttl
     assert '"budgets and final_accounts and procurement"' in ttl
+
+
+def test_catalog_import_keeps_a_datagojp_record(backend: Backend) -> None:
+    pkg = datagojp()
+    pkg["groups"].append({"name": "gr_9900", "title": "未知"})
+    with session_scope(backend.sessions) as session:
+        outcome, out, notes = import_package(session, SYSTEM, pkg)
+    assert outcome == "created" and out.organization.name == "caa"
+    assert [c.title for c in out.categories] == ["行財政"]
+    assert out.issued is not None and out.issued.isoformat() == "2018-11-22T00:00:00"
+    assert out.extras["remote_categories"] == "gr_9900"
+    assert any("gr_9900" in n for n in notes)
+    assert fidelity_gaps(pkg, out, "; ".join(notes)) == []
+
+
+def _show(client: Any, name: str) -> dict[str, Any]:
+    res = client.get("/api/3/action/package_show", params={"id": name})
+    assert res.status_code == 200, res.text
+    shown: dict[str, Any] = res.json()["result"]
+    # The catalogue's own bookkeeping differs between instances by design.
+    for key in ("metadata_created", "metadata_modified", "creator_user_id", "owner_org"):
+        shown.pop(key)
+    shown["organization"] = shown["organization"]["name"]
+    for res_dict in shown["resources"]:
+        res_dict.pop("metadata_modified")
+    return shown
+
+
+def test_round_trip_datagojp_record_to_another_instance(
+    backend: Backend,
+    origin: Backend,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """DATA.GO.JP-shaped record -> our catalogue -> package_show -> another instance through a
+    `catalog` source: package_show there is equal field by field."""
+    with session_scope(origin.sessions) as session:
+        import_package(session, SYSTEM, datagojp())
+    settings = origin.settings().model_copy(update={"base_uri": "http://origin.test"})
+    origin_app = create_app(settings)
+    with AppServer(origin_app) as server:
+        add_source(backend, "origin", server.url, kind="catalog", org="soumu")
+        job = run(backend, "origin")
+        assert job.status == "finished" and stats(job) == {"added": 1}, job.message
+    with TestClient(origin_app) as there, TestClient(create_app(backend.settings())) as here:
+        theirs, ours = _show(there, "caa_20181122_0027"), _show(here, "caa_20181122_0027")
+    assert theirs["organization"] == "caa" and theirs["issued"].startswith("2018-11-22")
+    assert theirs["resources"][0]["license_id"] == "cc-by"
+    for key in sorted(theirs.keys() | ours.keys()):
+        assert ours.get(key) == theirs.get(key), key
