@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from app.datasets.vocab import resolve_standard_kind
 from app.models import Category, License, Organization
 from app.organizations.codes import lg_check_digit
 from seed import seed_dir
@@ -42,11 +43,12 @@ def ref_key(value: str) -> str:
 
 @lru_cache(maxsize=1)
 def alias_tables() -> dict[str, dict[str, str]]:
-    """`seed/aliases.json` as {"organizations"|"categories"|"licenses": {alias key: target}}."""
+    """`seed/aliases.json` as {"organizations"|"categories"|"licenses"|"standard_kinds":
+    {alias key: target}}."""
     raw: dict[str, Any] = json.loads((seed_dir() / "aliases.json").read_text(encoding="utf-8"))
     return {
         table: {ref_key(alias): target for alias, target in raw[table].items()}
-        for table in ("organizations", "categories", "licenses")
+        for table in ("organizations", "categories", "licenses", "standard_kinds")
     }
 
 
@@ -82,6 +84,14 @@ def organization(session: Session, ref: str | None) -> Organization | None:
             if getattr(org, attr) in candidates | ({code} if code else set()):
                 return org
     return found[0] if found else None
+
+
+def standard_kind(ref: str | None) -> str | None:
+    """The 自治体標準オープンデータセット kind id for an id, number, title, older id or older
+    (推奨データセット) name; None if unknown."""
+    if not ref or not ref.strip():
+        return None
+    return resolve_standard_kind(ref, {}) or alias_tables()["standard_kinds"].get(ref_key(ref))
 
 
 class Vocabulary:

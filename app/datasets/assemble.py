@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.catalog.references import Vocabulary
+from app.catalog.references import Vocabulary, standard_kind
 from app.common.text import clean_tag, clean_text
 from app.common.validate import FieldErrors, check_email, check_url
 from app.datasets import repository as repo
 from app.datasets.schemas import DatasetFields, ResourceIn
-from app.datasets.vocab import STANDARD_KIND_IDS, STANDARD_KINDS, normalise_frequency
+from app.datasets.vocab import normalise_frequency
 from app.models import Dataset, Organization, Tag
 from app.organizations.codes import is_valid_lg_code
 from app.timeutil import to_naive_utc
@@ -174,12 +174,12 @@ def _apply_standard_kind(ds: Dataset, value: str | None, errors: FieldErrors) ->
     if not text:
         ds.standard_kind = None
         return
-    by_number = {k.number: k.id for k in STANDARD_KINDS}
-    kind = by_number.get(text.zfill(2) if text.isdigit() else text, text)
-    if kind not in STANDARD_KIND_IDS:
+    kind = standard_kind(text)
+    if kind is None:
         errors.add(
             "standard_kind",
-            "Unknown standard-dataset kind: use 01-17 or an id such as aed, evacuation_space",
+            "Unknown standard-dataset kind: use the official number (01-17, 22-31), its title "
+            "or an id such as aed, evacuation_space",
         )
         return
     ds.standard_kind = kind

@@ -33,7 +33,7 @@ CATEGORIES = [
 ]
 MEASURES = ["02-04", "02-22", "02-24", "02-37"]
 LICENSES = ["cc-by-4.0", "pdl-1.0", "cc0-1.0", None]
-KINDS = ["aed", "evacuation_space", "evacuation_shelter", "childcare_facility", "population", None]
+KINDS = ["aed", "evacuation_space", "school_district", "preschool", "population", None]
 FORMATS = ["CSV", "CSV", "PDF", "XLSX", "JSON", ""]
 TAGS = ["防災", "避難", "保育", "子育て", "AED", "医療", "観光", "人口", "統計", "河川", "川"]
 
