@@ -132,3 +132,18 @@ class Vocabulary:
     def license(self, ref: str | None) -> str | None:
         """The licence id for an id, title, URI/URL or alias (any case); None if unknown."""
         return self.licenses.get(ref_key(ref)) if ref and ref.strip() else None
+
+
+def package_owner(session: Session, pkg: dict[str, Any]) -> str | None:
+    """The organisation ref to use for a CKAN package dict: its `owner_org` when we know it,
+    else the embedded `organization` (name, title, id) when we know that: a dict saved from
+    another portal carries that portal's organisation UUID in `owner_org`. None: keep as is."""
+    owner = pkg.get("owner_org")
+    if isinstance(owner, str) and owner and organization(session, owner) is not None:
+        return None
+    org = pkg.get("organization")
+    for key in ("name", "title", "id"):
+        ref = org.get(key) if isinstance(org, dict) else None
+        if isinstance(ref, str) and ref and organization(session, ref) is not None:
+            return ref
+    return None

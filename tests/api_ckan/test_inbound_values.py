@@ -92,3 +92,30 @@ def test_urls_with_blanks_or_controls_are_refused_everywhere(
         "/api/v1/datasets/urls/resources", json={"url": url}, headers=editor.headers
     )
     assert native.status_code == 422 and what in native.text
+
+
+def test_harvested_style_dict_through_package_create(client: TestClient, users: Accounts) -> None:
+    """A DATA.GO.JP package dict pushed as is (as ckanext-harvest does) by a sysadmin."""
+    from tests.harvest.national_records import datagojp
+
+    admin = users.make("admin", sysadmin=True)
+    pkg = datagojp()
+    pkg["extras"].append({"key": "machine_readable", "value": False})
+    res = _call(client, "package_create", admin, **pkg)
+    assert res.status_code == 200, res.text
+    made = res.json()["result"]
+    assert made["organization"]["name"] == "caa"
+    assert [g["title"] for g in made["groups"]] == ["行財政"]
+    assert made["resources"][0]["license_id"] == "cc-by"
+    assert made["publisher"] == made["publisher_name"] == "消費者庁"
+    assert made["release_date"] == "2018-11-22"
+    extras = {e["key"]: e["value"] for e in made["extras"]}
+    assert extras["machine_readable"] == "false" and extras["copyright"] == "消費者庁"
+    # package_update with the package_show dict changes nothing (e-Gov names are copies).
+    shown = client.get("/api/3/action/package_show", params={"id": made["id"]}).json()["result"]
+    again = _call(client, "package_update", admin, **shown)
+    assert again.status_code == 200, again.text
+    after = again.json()["result"]
+    assert {e["key"]: e["value"] for e in after["extras"]} == extras
+    for key in ("publisher", "contactPoint", "creator", "frequency_of_update", "landingPage"):
+        assert after[key] == made[key], key

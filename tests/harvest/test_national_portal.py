@@ -163,6 +163,12 @@ def test_english_tag_is_not_exported_as_japanese(
     assert '"予算"@ja' in ttl
     assert '"budgets and final_accounts and procurement"@ja' not in ttl
     assert '"budgets and final_accounts and procurement"' in ttl
+    # The provider's dates and the resource's licence reach DCAT too.
+    assert 'dct:issued "2018-11-22T00:00:00Z"^^xsd:dateTime' in ttl
+    assert 'dct:modified "2019-06-10T07:12:44.918022Z"^^xsd:dateTime' in ttl
+    # The resource's created (11:41:05 Japan time) as UTC, and its licence.
+    assert 'dct:issued "2018-12-10T02:41:05.231543Z"^^xsd:dateTime' in ttl
+    assert "dct:license <http://www.opendefinition.org/licenses/cc-by>" in ttl
 
 
 def test_catalog_import_keeps_a_datagojp_record(backend: Backend) -> None:
