@@ -29,7 +29,7 @@ def _serve(n: int) -> None:
     ids = [f"7f3c9e1a-0000-4000-8000-{i:012d}" for i in range(n)]
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             query = parse_qs(urlsplit(self.path).query)
             start = int(query.get("start", ["0"])[0])
             rows = min(int(query.get("rows", ["10"])[0]), 1000)
