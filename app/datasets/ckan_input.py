@@ -197,21 +197,53 @@ def _check_shape(pkg: dict[str, Any]) -> None:
         raise Invalid("The dataset is not valid: see the message for each field", errors)
 
 
-def _resources(items: list[Any], timezone: str) -> list[ResourceIn]:
+def _resources(items: list[Any], timezone: str, notes: list[str] | None) -> list[ResourceIn]:
+    """The resources; with `notes` (a remote record), a value the schema refuses moves to the
+    resource's extra `remote_<field>` and is named in `notes` instead of refusing the record."""
     out: list[ResourceIn] = []
     fields: dict[str, list[str]] = {}
     for position, item in enumerate(items):
         if not isinstance(item, dict):
             continue
-        try:
-            out.append(resource_from_ckan(item, timezone))
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = ".".join(str(p) for p in err["loc"])
-                fields.setdefault(f"resources__{position}__{loc}", []).append(err["msg"])
+        current = dict(item)
+        for _attempt in range(len(RESOURCE_FIELDS)):
+            try:
+                out.append(resource_from_ckan(current, timezone))
+                break
+            except ValidationError as exc:
+                bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]} & set(current)
+                if notes is None or not bad:
+                    for err in exc.errors():
+                        loc = "__".join(str(p) for p in err["loc"])
+                        fields.setdefault(f"resources__{position}__{loc}", []).append(err["msg"])
+                    break
+                for key in sorted(bad):
+                    value = current.pop(key)
+                    current[f"remote_{key}"] = value
+                    notes.append(
+                        f"resource {position + 1} {key} {value!r} is not readable here: "
+                        f"kept in its remote_{key}"
+                    )
     if fields:
         raise Invalid("The dataset is not valid: see the message for each field", fields)
     return out
+
+
+def _lenient_dataset(data: dict[str, Any], notes: list[str]) -> DatasetCreate:
+    """DatasetCreate(**data), moving values the schema refuses to `remote_<field>` extras."""
+    for _attempt in range(len(DatasetCreate.model_fields)):
+        try:
+            return DatasetCreate(**data)
+        except ValidationError as exc:
+            bad = {str(e["loc"][0]) for e in exc.errors() if e["loc"]} & set(data)
+            bad -= {"extras", "resources"}
+            if not bad:
+                raise
+            for key in sorted(bad):
+                value = data.pop(key)
+                data["extras"][f"remote_{key}"] = extra_text(value)
+                notes.append(f"{key} {value!r} is not readable here: kept in remote_{key}")
+    return DatasetCreate(**data)
 
 
 def from_ckan(
@@ -220,12 +252,15 @@ def from_ckan(
     provider_dates: bool = False,
     timezone: str = "UTC",
     resource_timezone: str | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[DatasetCreate, str | None]:
     """The DatasetCreate for a CKAN package dict, and the id it asks for (if any).
 
     provider_dates: the record comes from another portal; `issued` defaults to its
     `release_date`/`metadata_created`, `modified` to its `metadata_modified` (read in
     `timezone`). resource_timezone: the zone of naive resource times (default `timezone`).
+    notes: given (a remote record), values the schema cannot read are kept as `remote_<field>`
+    extras and named in it instead of raising.
     Raises Invalid (per-field messages, resources as `resources__N__field`).
     """
     _check_shape(pkg)
@@ -255,7 +290,13 @@ def from_ckan(
             data[key] = _split_list(data[key])
     for key in ("temporal_start", "temporal_end", "issued", "modified"):
         if key in data and not isinstance(data[key], datetime):
-            data[key] = _date_value(key, data[key])
+            try:
+                data[key] = _date_value(key, data[key])
+            except Invalid:
+                if notes is None:
+                    raise
+                extras[f"remote_{key}"] = extra_text(data.pop(key))
+                notes.append(f"{key} is not an ISO date: kept in remote_{key}")
     for key, value in pkg.items():
         if key in IGNORED_KEYS or key in data or key in PROMOTED_EXTRAS + LIST_EXTRAS:
             continue
@@ -283,7 +324,7 @@ def from_ckan(
         data["tags"] = _split_list(pkg["tag_string"])
         extras.pop("tag_string", None)
     if pkg.get("resources") is not None:
-        data["resources"] = _resources(pkg["resources"], resource_timezone or timezone)
+        data["resources"] = _resources(pkg["resources"], resource_timezone or timezone, notes)
     data["extras"] = extras
     if pkg.get("name"):
         data["name"] = pkg["name"]
@@ -300,6 +341,8 @@ def from_ckan(
         if data.get(key) is None:
             data.pop(key, None)
     try:
+        if notes is not None:
+            return _lenient_dataset(data, notes), pkg.get("id") or None
         return DatasetCreate(**data), pkg.get("id") or None
     except ValidationError as exc:
         fields: dict[str, list[str]] = {}

@@ -50,9 +50,11 @@ def import_package(
     fallback_org: the owner when the record's organisation is not known here (without it,
     an unknown organisation is refused: every dataset belongs to one).
     """
-    data, wanted_id = from_ckan(pkg, provider_dates=True)
+    read_notes: list[str] = []
+    data, wanted_id = from_ckan(pkg, provider_dates=True, notes=read_notes)
     known_measures = set(session.scalars(select(Measure.id)))
     data, notes = place_references(vocabulary(session), data, measures=known_measures)
+    notes = read_notes + notes
     owner, note = _owner(session, pkg, data, fallback_org)
     if note:
         notes.append(note)

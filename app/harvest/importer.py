@@ -144,6 +144,7 @@ def prepare(
     placed, notes = place_references(
         ctx.vocab, data, measures=ctx.measures, default_license=cfg.default_license
     )
+    notes = [*rec.notes, *notes]
     owner, note = _owner(session, ctx, rec)
     if note:
         notes.append(note)

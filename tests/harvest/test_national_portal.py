@@ -155,6 +155,25 @@ def test_values_we_cannot_place_are_kept_and_named(
     assert fidelity_gaps(pkg, ds, message) == []
 
 
+def test_values_our_schema_cannot_read_are_kept_and_named(
+    backend: Backend, http_server: FixtureServer
+) -> None:
+    pkg = egov()
+    pkg["release_date"] = "平成31年4月1日"
+    pkg["resources"][0]["size"] = "1.2MB"
+    pkg["resources"][0]["created"] = "令和元年6月10日"
+    job, records = _harvest(backend, _portal(http_server, pkg))
+    assert stats(job) == {"added": 1}, records[0].message
+    message = records[0].message
+    ds = dataset(backend, "cao_20190522_0002")
+    assert ds.extras["remote_issued"] == "平成31年4月1日" and "remote_issued" in message
+    res = ds.resources[0]
+    assert res.size is None and res.extras["remote_size"] == "1.2MB"
+    assert res.extras["remote_created"] == "令和元年6月10日"
+    assert "'1.2MB'" in message and "remote_created" in message
+    assert fidelity_gaps(pkg, ds, message) == []
+
+
 def test_english_tag_is_not_exported_as_japanese(
     backend: Backend, http_server: FixtureServer, client: Any
 ) -> None:

@@ -136,6 +136,7 @@ class CkanSource:
                 provider_dates=True,
                 timezone=self.config.timezone,
                 resource_timezone=self.config.resource_timezone,
+                notes=rec.notes,
             )
         except AppError as exc:
             details = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
