@@ -61,10 +61,26 @@ def local_government_code(ref: str) -> str | None:
 
 
 def organization(session: Session, ref: str | None) -> Organization | None:
-    """By id, name, title, alias (org_NNNN, ministry code) or local-government code."""
+    """By id, name, title, alias (org_NNNN, ministry code) or local-government code.
+
+    Hits are remembered for the session (a harvest page names the same organisation a hundred
+    times); the object then comes from the session's identity map without a query.
+    """
     text = (ref or "").strip()
     if not text:
         return None
+    known: dict[str, str] = session.info.setdefault("organization_refs", {})
+    if text in known:
+        cached = session.get(Organization, known[text])
+        if cached is not None:
+            return cached
+    found = _find_organization(session, text)
+    if found is not None:
+        known[text] = found.id
+    return found
+
+
+def _find_organization(session: Session, text: str) -> Organization | None:
     candidates = {text, unicodedata.normalize("NFKC", text)}
     alias = alias_tables()["organizations"].get(ref_key(text))
     if alias:
