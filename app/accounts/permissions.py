@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from app.accounts.actor import Actor
+from app.accounts.visibility import can_read_dataset
 from app.errors import Forbidden, Unauthorized
 
-
-def can_read_dataset(actor: Actor, owner_org: str, private: bool, state: str) -> bool:
-    if state == "active" and not private:
-        return True
-    if state == "deleted":
-        return actor.has_role(owner_org, "editor")
-    # private or draft: any member of the organisation
-    return actor.has_role(owner_org, "member")
+__all__ = ["can_read_dataset", "require_authenticated", "require_role", "require_sysadmin"]
 
 
 def require_authenticated(actor: Actor) -> None:

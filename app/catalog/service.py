@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.accounts.visibility import public_clause
 from app.catalog.schemas import CategoryOut, LicenseOut
 from app.models import Category, Dataset, License, dataset_category
 
@@ -14,7 +15,7 @@ def list_categories(session: Session) -> list[CategoryOut]:
         session.execute(
             select(dataset_category.c.category_name, func.count())
             .join(Dataset, Dataset.id == dataset_category.c.dataset_id)
-            .where(Dataset.state == "active", Dataset.private.is_(False))
+            .where(public_clause(Dataset))
             .group_by(dataset_category.c.category_name)
         ).all()
     )

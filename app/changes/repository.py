@@ -7,22 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
+from app.datasets.history import previous
 from app.models import DatasetActivity
 
 
 def rows_after(session: Session, after_id: int, limit: int) -> Sequence[Row[Any]]:
-    """Activities with id > after_id in id (= commit) order, with the previous `public` flag."""
+    """Activities with id > after_id in id (= commit) order, with the previous activity's
+    `public` flag and dataset name (a tombstone names the dataset as it was while public)."""
     act = DatasetActivity
-    prev = aliased(DatasetActivity)
-    was_public = (
-        select(prev.public)
-        .where(prev.dataset_id == act.dataset_id, prev.id < act.id)
-        .order_by(prev.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     stmt = (
         select(
             act.id,
@@ -32,7 +26,8 @@ def rows_after(session: Session, after_id: int, limit: int) -> Sequence[Row[Any]
             act.activity_type,
             act.public,
             act.snapshot,
-            was_public.label("was_public"),
+            previous(act.public).label("was_public"),
+            previous(act.dataset_name).label("was_name"),
         )
         .where(act.id > after_id)
         .order_by(act.id)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from app.accounts.visibility import feed_view
 from app.changes import repository as repo
 from app.errors import Invalid
 
@@ -57,18 +58,20 @@ def parse_cursor(since: str | None) -> int:
 
 
 def _entry(row: Any) -> Change | None:
-    if not (row.public or row.was_public):
-        return None  # never public: nothing to tell (and nothing to reveal)
+    view = feed_view(row.public, row.was_public)
+    if view == "skip":
+        return None  # not public before or after: nothing to tell (and nothing to reveal)
     common: dict[str, Any] = {
         "seq": row.id,
         "activity": row.activity_type,
         "id": row.dataset_id,
-        "name": row.dataset_name,
         "timestamp": row.timestamp,
     }
-    if row.public:
-        return Change(change="upsert", dataset=row.snapshot, **common)
-    return Change(change="delete", deleted=row.timestamp, **common)
+    if view == "upsert":
+        return Change(change="upsert", name=row.dataset_name, dataset=row.snapshot, **common)
+    # The name it had while public: a rename in the same change is not public.
+    name = row.was_name or row.dataset_name
+    return Change(change="delete", name=name, deleted=row.timestamp, **common)
 
 
 def changes_since(session: Session, since: str | None, limit: int = 100) -> ChangePage:

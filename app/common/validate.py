@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from urllib.parse import urlsplit
 
 NAME_RE = re.compile(r"^[a-z0-9_-]{2,100}$")
@@ -74,3 +75,30 @@ def check_name(errors: FieldErrors, field: str, value: str) -> None:
             "Must be 2-100 characters of lowercase ASCII letters, digits, - and _ "
             "(Japanese titles go in the title field)",
         )
+
+
+def canonical_uuid(value: str) -> str | None:
+    """The canonical (lower-case, hyphenated) form of a UUID, or None when `value` is not one.
+
+    Every form `uuid.UUID` reads counts (hex with or without hyphens, braces, `urn:uuid:`),
+    so a name can never be read as an id, whichever form a lookup uses.
+    """
+    try:
+        return str(uuid.UUID(value.strip()))
+    except (ValueError, AttributeError):
+        return None
+
+
+def check_dataset_name(errors: FieldErrors, field: str, value: str) -> None:
+    """CKAN's name rules, and no UUID: ids are UUIDs, so an id and a name never collide."""
+    check_name(errors, field, value)
+    if canonical_uuid(value) is not None:
+        errors.add(field, "Must not have the form of a UUID (those are dataset ids)")
+
+
+def check_dataset_id(errors: FieldErrors, field: str, value: str) -> str | None:
+    """A chosen dataset id: a UUID (returned in canonical form), else an error."""
+    found = canonical_uuid(value)
+    if found is None:
+        errors.add(field, "Must be a UUID such as 3f2a6c1e-8d4b-4e6f-9a0b-2c1d3e4f5a6b")
+    return found

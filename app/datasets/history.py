@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.accounts.actor import Actor
 from app.datasets.schemas import DatasetOut
@@ -75,15 +75,33 @@ def record(
     return activity
 
 
-def for_dataset(
-    session: Session, dataset_id: str, limit: int, offset: int
-) -> list[DatasetActivity]:
-    return list(
-        session.scalars(
-            select(DatasetActivity)
-            .where(DatasetActivity.dataset_id == dataset_id)
-            .order_by(DatasetActivity.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
+def previous(column: Any) -> Any:
+    """Scalar subquery: `column` of the same dataset's activity just before this one
+    (NULL for the first). Labelled rows of `DatasetActivity` must be the outer query."""
+    prev = aliased(DatasetActivity)
+    act = DatasetActivity
+    return (
+        select(getattr(prev, column.key))
+        .where(prev.dataset_id == act.dataset_id, prev.id < act.id)
+        .order_by(prev.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
+
+
+def for_dataset(
+    session: Session, dataset_id: str, limit: int, offset: int, *, public_only: bool
+) -> list[tuple[DatasetActivity, bool | None]]:
+    """Newest first: (activity, whether the dataset was public after the previous one).
+
+    `public_only` keeps the activities recorded while the dataset was public (in SQL, so
+    pages stay full)."""
+    stmt = select(DatasetActivity, previous(DatasetActivity.public).label("was_public")).where(
+        DatasetActivity.dataset_id == dataset_id
+    )
+    if public_only:
+        stmt = stmt.where(DatasetActivity.public.is_(True))
+    rows = session.execute(
+        stmt.order_by(DatasetActivity.id.desc()).offset(offset).limit(limit)
+    ).all()
+    return [(activity, was_public) for activity, was_public in rows]

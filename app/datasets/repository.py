@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.actor import Actor
+from app.accounts.visibility import listed_clause
+from app.common.validate import canonical_uuid
 from app.models import (
     Category,
     Dataset,
@@ -31,34 +33,49 @@ FULL_LOAD = (
 )
 
 
+def _ref_clauses(ref: str) -> list[ColumnElement[bool]]:
+    """Which row `ref` names, in the order to try: an id when it parses as a UUID (names are
+    never UUID-shaped), else a name. The second try only finds rows written before these
+    rules (a UUID-shaped name, a non-UUID id): no new id equals a name, nor a name an id."""
+    as_id = canonical_uuid(ref)
+    if as_id is not None:
+        return [Dataset.id == as_id, Dataset.name == ref]
+    return [Dataset.name == ref, Dataset.id == ref]
+
+
 def get(session: Session, ref: str, *, for_update: bool = False) -> Dataset | None:
     """By id or name. `for_update` locks the row (PostgreSQL) so concurrent writers queue."""
-    if for_update:
-        # Lock the bare row first: FOR UPDATE cannot apply to the outer joins of FULL_LOAD.
-        row_id = session.scalar(
-            select(Dataset.id).where(or_(Dataset.id == ref, Dataset.name == ref)).with_for_update()
+    for clause in _ref_clauses(ref):
+        if for_update:
+            # Lock the bare row first: FOR UPDATE cannot apply to the outer joins of FULL_LOAD.
+            row_id = session.scalar(select(Dataset.id).where(clause).with_for_update())
+            if row_id is None:
+                continue
+            clause = Dataset.id == row_id
+        stmt = (
+            select(Dataset)
+            .options(*FULL_LOAD)
+            .where(clause)
+            .execution_options(populate_existing=True)
         )
-        if row_id is None:
-            return None
-        ref = row_id
-    stmt = (
-        select(Dataset)
-        .options(*FULL_LOAD)
-        .where(or_(Dataset.id == ref, Dataset.name == ref))
-        .execution_options(populate_existing=True)
-    )
-    return session.scalars(stmt).unique().first()
+        found = session.scalars(stmt).unique().first()
+        if found is not None:
+            return found
+    return None
 
 
 def name_taken(session: Session, name: str, except_id: str | None = None) -> bool:
-    stmt = select(Dataset.id).where(Dataset.name == name)
+    """Whether a dataset has this name, or (legacy rows) this id: lookups could not tell."""
+    stmt = select(Dataset.id).where(or_(Dataset.name == name, Dataset.id == name))
     if except_id is not None:
         stmt = stmt.where(Dataset.id != except_id)
     return session.scalar(stmt) is not None
 
 
 def id_taken(session: Session, dataset_id: str) -> bool:
-    return session.get(Dataset, dataset_id) is not None
+    """Whether a dataset has this id, or this name."""
+    stmt = select(Dataset.id).where(or_(Dataset.id == dataset_id, Dataset.name == dataset_id))
+    return session.scalar(stmt) is not None
 
 
 def names_with_prefix(session: Session, prefix: str) -> Sequence[str]:
@@ -98,15 +115,9 @@ def measures(session: Session, ids: set[str]) -> dict[str, Measure]:
     return {m.id: m for m in session.scalars(select(Measure).where(Measure.id.in_(ids)))}
 
 
-def visible_clause(actor: Actor) -> object:
-    """SQL condition: datasets the actor may see in lists (deleted ones never listed)."""
-    public = and_(Dataset.state == "active", Dataset.private.is_(False))
-    if actor.sysadmin:
-        return Dataset.state != "deleted"
-    orgs = actor.readable_org_ids()
-    if not orgs:
-        return public
-    return or_(public, and_(Dataset.state != "deleted", Dataset.owner_org.in_(orgs)))
+def visible_clause(actor: Actor) -> ColumnElement[bool]:
+    """SQL condition: datasets the actor may see in lists (app.accounts.visibility)."""
+    return listed_clause(actor, Dataset)
 
 
 def list_query(
@@ -119,7 +130,7 @@ def list_query(
     tag: str | None = None,
     modified_since: datetime | None = None,
 ) -> Select[Dataset]:
-    stmt = select(Dataset).where(visible_clause(actor))  # type: ignore[arg-type]
+    stmt = select(Dataset).where(visible_clause(actor))
     if organization_id is not None:
         stmt = stmt.where(Dataset.owner_org == organization_id)
     if q:

@@ -20,8 +20,9 @@ from app.accounts.permissions import (
     require_role,
     require_sysadmin,
 )
+from app.accounts.visibility import activity_view, sees_hidden_states
 from app.catalog import references
-from app.common.validate import FieldErrors, check_name
+from app.common.validate import FieldErrors, check_dataset_id, check_dataset_name
 from app.datasets import history
 from app.datasets import repository as repo
 from app.datasets.assemble import apply_fields, fields_to_apply
@@ -103,6 +104,26 @@ def _apply_provenance(ds: Dataset, provenance: Provenance | None) -> None:
         setattr(ds, key, value)
 
 
+def _chosen_id(session: Session, actor: Actor, dataset_id: str) -> str:
+    """A dataset id the caller asks for (CKAN's `id` on package_create).
+
+    As in CKAN, only sysadmins choose ids (the harvester acts as one, for remote ids); the id
+    must be a UUID (kept in canonical form) that no dataset has as id or name.
+    """
+    if not actor.sysadmin:
+        raise Invalid(
+            "Only a sysadmin may choose a dataset's id: leave id out and one is assigned",
+            {"id": ["Only a sysadmin may choose a dataset's id"]},
+        )
+    errors = FieldErrors()
+    chosen = check_dataset_id(errors, "id", dataset_id)
+    if chosen is None:
+        raise Invalid("The dataset id is not valid", errors.fields)
+    if repo.id_taken(session, chosen):
+        raise Conflict(f"Dataset id {chosen} already exists", {"id": ["Already exists"]})
+    return chosen
+
+
 def create_dataset(
     session: Session,
     actor: Actor,
@@ -117,14 +138,12 @@ def create_dataset(
         tags=[], categories=[], measures=[], resources=[], extras={}, local_fields=[], revision=1
     )
     if dataset_id is not None:
-        if repo.id_taken(session, dataset_id):
-            raise Conflict(f"Dataset id {dataset_id} already exists", {"id": ["Already exists"]})
-        ds.id = dataset_id
+        ds.id = _chosen_id(session, actor, dataset_id)
     apply_fields(
         session, ds, fields_to_apply(data, "create"), errors, _org_resolver(session, actor)
     )
     if data.name is not None:
-        check_name(errors, "name", data.name)
+        check_dataset_name(errors, "name", data.name)
         if not errors.fields.get("name") and repo.name_taken(session, data.name):
             errors.add("name", "That URL is already in use.")
     if data.resources:
@@ -189,7 +208,7 @@ def update_dataset(
     values = fields_to_apply(data, "patch" if mode == "patch" else "replace")
     apply_fields(session, ds, values, errors, _org_resolver(session, actor))
     if data.name is not None and data.name != ds.name:
-        check_name(errors, "name", data.name)
+        check_dataset_name(errors, "name", data.name)
         if not errors.fields.get("name") and repo.name_taken(session, data.name, ds.id):
             errors.add("name", "That URL is already in use.")
         ds.name = data.name
@@ -247,8 +266,23 @@ def purge_dataset(session: Session, actor: Actor, ref: str) -> None:
 def activity_list(
     session: Session, actor: Actor, ref: str, *, limit: int = 31, offset: int = 0
 ) -> list[DatasetActivity]:
+    """The dataset's history as the actor may see it, newest first (app.accounts.visibility):
+    outsiders get only what was recorded while it was public, and no diff whose old values
+    come from a private or draft period (`changes` is then empty). Returned activities are
+    detached copies: never write them back."""
     ds = _load_visible(session, actor, ref)
-    return history.for_dataset(session, ds.id, min(limit, 100), offset)
+    insider = sees_hidden_states(actor, ds.owner_org)
+    rows = history.for_dataset(session, ds.id, min(limit, 100), offset, public_only=not insider)
+    shown: list[DatasetActivity] = []
+    for activity, was_public in rows:
+        view = activity_view(actor, ds.owner_org, activity.public, was_public)
+        if view == "hidden":
+            continue
+        if view == "without_diff":
+            session.expunge(activity)
+            activity.changes = {}
+        shown.append(activity)
+    return shown
 
 
 def encode_cursor(ds: DatasetOut) -> str:

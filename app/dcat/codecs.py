@@ -11,6 +11,7 @@ from rdflib.term import Node
 
 from app.dcat.codec import Codec, Emission, ReadScope, pick_text, read_datetime
 from app.dcat.context import Context
+from app.dcat.iri import mint
 from app.dcat.namespaces import XSD
 from app.dcat.triples import Iri, Lit, datetime_lex, iri
 
@@ -234,7 +235,7 @@ class VocabTerm(Codec):
         self.values = {code: value for value, code in codes.items()}
         self.parse = parse
 
-        self._nodes = {value: Iri(base + code) for value, code in codes.items()}
+        self._nodes = {value: mint(base, code) for value, code in codes.items()}
 
     def node(self, value: str) -> Iri | None:
         return self._nodes.get(value)

@@ -1,7 +1,8 @@
 """What the mapping needs besides the records: the base URI, licences, the root catalogue.
 
 Built by the service layer from the database and settings; the DCAT package itself reads
-neither. URIs are stable: datasets by id (a rename keeps the URI), the rest by their names.
+neither. URIs are stable: datasets by id (a rename keeps the URI), the rest by their names; all
+made by `app.dcat.iri.mint`.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass, field
 
 from app.catalog.schemas import LicenseOut
 from app.datasets.schemas import OrganizationRef
+from app.dcat.iri import Iri, iri, mint
 from app.dcat.namespaces import PLAN
-from app.dcat.triples import Iri
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,15 @@ class Context:
     def _cached(self, kind: str, key: str) -> Iri:
         found = self._iris.get((kind, key))
         if found is None:
-            found = self._iris[(kind, key)] = Iri(f"{self.base}/{kind}/{key}")
+            found = self._iris[(kind, key)] = mint(f"{self.base}/{kind}/", key)
         return found
 
     # Stable URIs -----------------------------------------------------------------------
     def dataset(self, dataset_id: str) -> Iri:
-        return Iri(f"{self.base}/dataset/{dataset_id}")
+        return mint(f"{self.base}/dataset/", dataset_id)
 
     def distribution(self, dataset_id: str, resource_id: str) -> Iri:
-        return Iri(f"{self.base}/dataset/{dataset_id}/resource/{resource_id}")
+        return mint(f"{self.dataset(dataset_id)}/resource/", resource_id)
 
     def organization(self, name: str) -> Iri:
         return self._cached("organization", name)
@@ -69,17 +70,17 @@ class Context:
 
     @property
     def category_scheme(self) -> Iri:
-        return Iri(f"{self.base}/category")
+        return mint(f"{self.base}/category")
 
     @property
     def catalog(self) -> Iri:
-        return Iri(f"{self.base}/catalog")
+        return mint(f"{self.base}/catalog")
 
     @property
     def root_publisher(self) -> Iri:
         if self.root.publisher is not None:
             return self.organization(self.root.publisher.name)
-        return Iri(f"{self.base}/catalog#publisher")
+        return mint(f"{self.base}/catalog", fragment="publisher")
 
     @property
     def plan_ns(self) -> str:
@@ -92,7 +93,7 @@ class Context:
         if found is None:
             lic = self.licenses.get(license_id)
             uri = (lic.uri or lic.url) if lic is not None else ""
-            found = Iri(uri) if uri else Iri(f"{self.base}/license/{license_id}")
+            found = iri(uri) or mint(f"{self.base}/license/", license_id)
             self._iris[("license", license_id)] = found
         return found
 

@@ -11,6 +11,7 @@ from rdflib.term import Node
 
 from app.dcat.codec import Codec, Emission, ReadScope, Term, emitters, read_all, read_datetime
 from app.dcat.context import Context, parse_own_uri
+from app.dcat.iri import mint
 from app.dcat.namespaces import (
     DCAT,
     DCT,
@@ -33,7 +34,7 @@ _FILE_TYPES = (
 )
 FILE_TYPES = frozenset(_FILE_TYPES.split(" "))
 _DISTRIBUTION = Iri(DCAT.Distribution)
-_FILE_TYPE_IRIS = {code: Iri(EU_FILE_TYPE + code) for code in FILE_TYPES}
+_FILE_TYPE_IRIS = {code: mint(EU_FILE_TYPE, code) for code in FILE_TYPES}
 FORMAT_ALIASES = {
     "RDF/XML": "RDF_XML",
     "RDF": "RDF_XML",
@@ -102,7 +103,7 @@ class FileFormat(Codec):
             out.triples.append((s, self.predicate, node))
             out.typed(node, DCT.MediaTypeOrExtent)
         else:
-            node = Iri(s + "#format")
+            node = mint(s, fragment="format")
             out.triples.append((s, self.predicate, node))
             out.typed(node, DCT.MediaTypeOrExtent, shared=False)
             out.triples.append((node, RDFS.label, Lit(text)))
@@ -130,7 +131,7 @@ class MediaTypeLink(Codec):
     def emit(self, rec: Any, s: Iri, ctx: Context, out: Emission) -> None:
         value = rec.mimetype.strip().lower()
         if MEDIA_TYPE_RE.match(value):
-            node = Iri(IANA_MEDIA_TYPES + value)
+            node = mint(IANA_MEDIA_TYPES + value)  # type/subtype: the / stays
             out.triples.append((s, self.predicate, node))
             out.typed(node, DCT.MediaType)
 
@@ -171,10 +172,10 @@ class Checksum(Codec):
         if parsed is None:
             return
         algorithm, digest = parsed
-        node = Iri(s + "#checksum")
+        node = mint(s, fragment="checksum")
         out.triples.append((s, self.predicate, node))
         out.typed(node, SPDX.Checksum, shared=False)
-        out.triples.append((node, SPDX.algorithm, Iri(SPDX_ALGORITHM + algorithm)))
+        out.triples.append((node, SPDX.algorithm, mint(SPDX_ALGORITHM, algorithm)))
         out.triples.append((node, SPDX.checksumValue, Lit(digest, "", XSD.hexBinary)))
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:

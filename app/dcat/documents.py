@@ -10,6 +10,7 @@ from app.catalog.schemas import CategoryOut
 from app.datasets.schemas import DatasetOut
 from app.dcat.codec import Emission, emit_all, emitters
 from app.dcat.context import Context
+from app.dcat.iri import mint
 from app.dcat.namespaces import DCAT, DCT, FOAF, HYDRA, RDF, SKOS, XSD
 from app.dcat.nodes import root_publisher
 from app.dcat.terms import (
@@ -93,7 +94,7 @@ def root_catalog(
         t.append((s, DCT.title, Lit(root.title_en, "en")))
     t.append((s, DCT.description, Lit(root.description or root.title, "ja")))
     t.append((s, DCT.publisher, root_publisher(ctx, out, AGENT_TERMS)))
-    homepage = iri(root.homepage) or Iri(ctx.base + "/")
+    homepage = iri(root.homepage) or mint(ctx.base + "/")
     t.append((s, FOAF.homepage, homepage))
     out.typed(homepage, FOAF.Document)
     _ROOT_LANGUAGE.emit(root, s, ctx, out)

@@ -14,6 +14,7 @@ from rdflib.term import Node
 
 from app.dcat.codec import Codec, Emission, ReadScope, Term, emit_all, read_all, read_date
 from app.dcat.context import Context, parse_own_uri
+from app.dcat.iri import mint
 from app.dcat.namespaces import (
     ADMS_PUBLISHER_TYPE,
     DCAT,
@@ -43,7 +44,7 @@ PUBLISHER_TYPE_LABELS = {
 
 
 def sac_uri(code: str) -> Iri:
-    return Iri(ESTAT_SAC + code[:5])
+    return mint(ESTAT_SAC, code[:5])
 
 
 def code_from_sac(uri: str) -> str | None:
@@ -130,7 +131,7 @@ class PublisherType(Codec):
         code = PUBLISHER_TYPES.get(rec.kind)
         if code is None:
             return
-        node = Iri(ADMS_PUBLISHER_TYPE + code)
+        node = mint(ADMS_PUBLISHER_TYPE, code)
         out.triples.append((s, self.predicate, node))
         if out.typed(node, SKOS.Concept):
             out.triples.append((node, SKOS.prefLabel, Lit(PUBLISHER_TYPE_LABELS[code], "en")))
@@ -175,7 +176,7 @@ class PlaceName(Codec):
     def emit(self, rec: Any, s: Iri, ctx: Context, out: Emission) -> None:
         text = getattr(rec, self.fields[0])
         if text:
-            node = Iri(s + "#spatial")
+            node = mint(s, fragment="spatial")
             out.triples.append((s, self.predicate, node))
             out.typed(node, DCT.Location, shared=False)
             out.triples.append((node, LOCN.geographicName, Lit(text, "ja")))
@@ -203,7 +204,7 @@ class ContactPoint(Codec):
         name, email, url = rec.contact_name, mailto(rec.contact_email), iri(rec.contact_url)
         if not (name or email or url):
             return
-        node = Iri(s + "#contact")
+        node = mint(s, fragment="contact")
         out.triples.append((s, self.predicate, node))
         out.typed(node, VCARD.Kind, shared=False)
         if name:
@@ -241,7 +242,7 @@ class PersonAgent(Codec):
     def emit(self, rec: Any, s: Iri, ctx: Context, out: Emission) -> None:
         name, email = getattr(rec, self.fields[0]), getattr(rec, self.fields[1])
         if name or email:
-            node = Iri(s + self.fragment)
+            node = mint(s, fragment=self.fragment.lstrip("#"))
             out.triples.append((s, self.predicate, node))
             agent(node, name, email, out)
 
@@ -287,8 +288,8 @@ class RoleAttribution(Codec):
         email = getattr(rec, self.fields[1]) if len(self.fields) > 1 else ""
         if not (name or email):
             return
-        node = Iri(s + self.fragment)
-        who = Iri(s + self.fragment + "-agent")
+        node = mint(s, fragment=self.fragment.lstrip("#"))
+        who = mint(s, fragment=self.fragment.lstrip("#") + "-agent")
         out.triples.append((s, self.predicate, node))
         out.typed(node, PROV.Attribution, shared=False)
         out.triples.append((node, DCAT.hadRole, Iri(self.role)))
@@ -317,7 +318,7 @@ class Period(Codec):
         start, end = rec.temporal_start, rec.temporal_end
         if start is None and end is None:
             return
-        node = Iri(s + "#temporal")
+        node = mint(s, fragment="temporal")
         out.triples.append((s, self.predicate, node))
         out.typed(node, DCT.PeriodOfTime, shared=False)
         if start is not None:

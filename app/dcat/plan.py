@@ -14,6 +14,7 @@ from rdflib.term import Node
 from app.datasets.schemas import OrganizationRef
 from app.dcat.codec import Codec, Emission, ReadScope, Term
 from app.dcat.context import Context
+from app.dcat.iri import mint
 from app.dcat.namespaces import DCAT, DCT, PLAN, SKOS
 from app.dcat.nodes import describe_agent, root_publisher
 from app.dcat.triples import Iri, Lit
@@ -102,11 +103,11 @@ class PriorityFields(Codec):
 
     def __init__(self, plan_ns: str):
         self.prefix = plan_ns + "field-"
-        self.scheme = Iri(plan_ns + PLAN.priorityFields)
+        self.scheme = mint(plan_ns + PLAN.priorityFields)
 
     def emit(self, rec: Any, s: Iri, ctx: Context, out: Emission) -> None:
         for item in rec.priority_fields:
-            node = Iri(self.prefix + item.id)
+            node = mint(self.prefix, item.id)
             out.triples.append((s, self.predicate, node))
             if out.typed(node, SKOS.Concept):
                 out.triples.append((node, SKOS.prefLabel, Lit(item.name, "ja")))

@@ -17,6 +17,7 @@ from app.datasets.vocab import (
 )
 from app.dcat.codec import Codec, Emission, ReadScope
 from app.dcat.context import Context, parse_own_uri
+from app.dcat.iri import mint
 from app.dcat.namespaces import ADMS, DCAT, DCT, SKOS
 from app.dcat.triples import Iri, Lit, iri
 
@@ -102,7 +103,7 @@ class StandardKind(Codec):
         kind_id = rec.standard_kind
         if not kind_id:
             return
-        node = Iri(standard_kind_uri(kind_id))
+        node = mint(standard_kind_uri(kind_id))
         out.triples.append((s, self.predicate, node))
         if out.typed(node, DCT.Standard):
             title = next(k.title for k in STANDARD_KINDS if k.id == kind_id)
@@ -125,7 +126,7 @@ class NameIdentifier(Codec):
     predicate = ADMS.identifier
 
     def emit(self, rec: Any, s: Iri, ctx: Context, out: Emission) -> None:
-        node = Iri(s + "#name")
+        node = mint(s, fragment="name")
         out.triples.append((s, self.predicate, node))
         out.typed(node, ADMS.Identifier, shared=False)
         out.triples.append((node, SKOS.notation, Lit(rec.name)))

@@ -8,14 +8,21 @@ which keeps N-Triples streaming stateless and graphs cheap to compare.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
+from app.dcat.iri import Iri, iri
 
-class Iri(str):
-    """An absolute IRI, already made safe for every syntax (see `iri`)."""
-
-    __slots__ = ()
+__all__ = [
+    "Iri",
+    "Lit",
+    "LitTuple",
+    "Triple",
+    "date_lex",
+    "datetime_lex",
+    "iri",
+    "mailto",
+    "unmailto",
+]
 
 
 # A literal: (lexical form, language tag or "", datatype IRI or "" for xsd:string). A plain
@@ -26,34 +33,6 @@ Triple = tuple[str, str, Iri | LitTuple]
 
 def Lit(lex: str, lang: str = "", datatype: str = "") -> LitTuple:
     return (lex, lang, datatype)
-
-
-# Schemes we emit. A whitelist keeps scheme names from colliding with the JSON-LD prefixes.
-_SCHEME = re.compile(r"^(?:https?|mailto|urn|ftp|ftps|tag):", re.IGNORECASE)
-# Characters IRIREF forbids in N-Triples/Turtle (plus DEL): percent-encoded, never emitted raw.
-_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f]')
-
-
-def _percent(match: re.Match[str]) -> str:
-    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8"))
-
-
-def iri(value: str | None) -> Iri | None:
-    """The IRI for a user-supplied URL, or None when it is not an absolute IRI we can emit.
-
-    Spaces, quotes, angle brackets and the like are percent-encoded; relative references and
-    unknown schemes are refused, since an RDF document must not gain a base-dependent meaning.
-    """
-    if not value:
-        return None
-    text = value.strip()
-    # Fast path for the common case (the export calls this for every URL).
-    fast = text.startswith(("https://", "http://")) and len(text) > 8
-    if not fast and (not _SCHEME.match(text) or len(text) <= text.index(":") + 1):
-        return None
-    if _UNSAFE.search(text):
-        text = _UNSAFE.sub(_percent, text)
-    return Iri(text)
 
 
 def mailto(email: str) -> Iri | None:

@@ -40,7 +40,7 @@ def by_ids(session: Session, ids: Sequence[str]) -> list[Dataset]:
 
 def public_after(session: Session, after_id: str | None, limit: int) -> list[Dataset]:
     """The next batch of public datasets after `after_id`, in id order, fully loaded."""
-    stmt = select(Dataset).where(visible_clause(ANONYMOUS))  # type: ignore[arg-type]
+    stmt = select(Dataset).where(visible_clause(ANONYMOUS))
     if after_id is not None:
         stmt = stmt.where(Dataset.id > after_id)
     stmt = stmt.options(*FULL_LOAD).order_by(Dataset.id).limit(limit)
@@ -48,7 +48,7 @@ def public_after(session: Session, after_id: str | None, limit: int) -> list[Dat
 
 
 def public_count(session: Session) -> int:
-    stmt = select(func.count()).select_from(Dataset).where(visible_clause(ANONYMOUS))  # type: ignore[arg-type]
+    stmt = select(func.count()).select_from(Dataset).where(visible_clause(ANONYMOUS))
     return session.scalar(stmt) or 0
 
 
@@ -57,7 +57,7 @@ def public_names_after(
 ) -> list[tuple[str, str, datetime]]:
     """(id, name, metadata_modified) of public datasets after `after_id` (for the sitemap)."""
     stmt = select(Dataset.id, Dataset.name, Dataset.metadata_modified).where(
-        visible_clause(ANONYMOUS)  # type: ignore[arg-type]
+        visible_clause(ANONYMOUS)
     )
     if after_id is not None:
         stmt = stmt.where(Dataset.id > after_id)

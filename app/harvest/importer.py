@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from app.accounts.actor import Actor
 from app.catalog import references
 from app.catalog.references import Vocabulary
-from app.common.validate import NAME_RE
+from app.common.validate import NAME_RE, canonical_uuid
 from app.datasets import service as datasets
 from app.datasets.placement import keep_refused, place_references
 from app.datasets.schemas import (
@@ -39,7 +39,7 @@ from app.datasets.schemas import (
     DatasetPatch,
     Provenance,
 )
-from app.errors import AppError, Invalid
+from app.errors import AppError, Forbidden, Invalid
 from app.harvest import repository as repo
 from app.harvest.schemas import SourceConfig
 from app.harvest.sources.base import Page, RemoteRecord
@@ -70,6 +70,8 @@ class Context:
     stats: dict[str, int] = field(default_factory=dict)
     watermark: datetime | None = None
     orgs: dict[str, str | None] = field(default_factory=dict)
+    # Organisations (names) the source may write into; None: any (app.harvest.authority).
+    writable: frozenset[str] | None = None
 
     def count(self, status: str) -> None:
         self.stats[status] = self.stats.get(status, 0) + 1
@@ -99,16 +101,10 @@ def content_hash(data: DatasetCreate) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def _owner(session: Session, ctx: Context, rec: RemoteRecord) -> tuple[str, str]:
-    """(owner organisation name, note): the remote organisation through the reference resolver
-    when the source says so (config remote_organizations), else or failing that the source's
-    own organisation (the note says why when a remote organisation was not placed)."""
-    remote_first = ctx.config.remote_organizations
-    if remote_first is None:
-        remote_first = ctx.source_type == "catalog"
+def _remote_org(session: Session, ctx: Context, rec: RemoteRecord) -> str | None:
+    """The remote organisation's name here, through the reference resolver (its name, then its
+    title and id: `org_0900`, 消費者庁...); None when none of them is known."""
     refs = [r for r in (rec.remote_org, *rec.remote_org_refs) if r]
-    if not remote_first or not refs:
-        return ctx.org_name, ""
     key = "\x1f".join(refs)
     if key not in ctx.orgs:
         found = None
@@ -118,20 +114,54 @@ def _owner(session: Session, ctx: Context, rec: RemoteRecord) -> tuple[str, str]
                 found = org.name
                 break
         ctx.orgs[key] = found
-    placed = ctx.orgs[key]
-    if placed is None:
-        return ctx.org_name, (
-            f"organisation {' / '.join(refs)!r} is not known here: placed under "
-            f"{ctx.org_name}, kept in remote_organization"
+    return ctx.orgs[key]
+
+
+def _owner(session: Session, ctx: Context, rec: RemoteRecord, notes: list[str]) -> tuple[str, bool]:
+    """(owner organisation name, whether the remote organisation could not be placed).
+
+    With config remote_organizations (default for catalog sources) the remote organisation,
+    placed by the reference resolver; then the harvest authority check: an organisation the
+    source may not write to falls back to the source's own or is refused (config
+    outside_organizations). Otherwise, or when unknown here, the source's organisation.
+    """
+    remote_first = ctx.config.remote_organizations
+    if remote_first is None:
+        remote_first = ctx.source_type == "catalog"
+    if not remote_first or not (rec.remote_org or rec.remote_org_refs):
+        return ctx.org_name, False
+    found = _remote_org(session, ctx, rec)
+    if found is None:
+        refs = " / ".join(r for r in (rec.remote_org, *rec.remote_org_refs) if r)
+        notes.append(
+            f"organisation {refs!r} is not known here: placed under {ctx.org_name}, "
+            "kept in remote_organization"
         )
-    return placed, ""
+        return ctx.org_name, True
+    if ctx.writable is None or found in ctx.writable:
+        return found, False
+    if ctx.config.outside_organizations == "refuse":
+        raise Forbidden(
+            f"remote organisation {found} is not one this source may write to: refused "
+            "(config outside_organizations)"
+        )
+    notes.append(
+        f"remote organisation {found} is not one this source may write to: put in {ctx.org_name}"
+    )
+    return ctx.org_name, False
 
 
 def prepare(
-    session: Session, ctx: Context, rec: RemoteRecord, data: DatasetCreate
-) -> tuple[DatasetCreate, list[str]]:
-    """The record as this catalogue will hold it (owner, defaults, references resolved through
-    the reference resolver), and notes naming every value kept as `remote_*` instead."""
+    session: Session,
+    ctx: Context,
+    rec: RemoteRecord,
+    data: DatasetCreate,
+    notes: list[str] | None = None,
+) -> DatasetCreate:
+    """The record as this catalogue will hold it: owner, defaults, references resolved through
+    the reference resolver. What the record's message must say (every value kept as a
+    `remote_*` extra instead of placed) is appended to `notes`."""
+    notes = notes if notes is not None else []
     cfg = ctx.config
     if ctx.vocab is None:
         ctx.vocab = Vocabulary.load(session)
@@ -141,17 +171,18 @@ def prepare(
             "categories": list(dict.fromkeys((data.categories or []) + cfg.default_categories)),
         }
     )
-    placed, notes = place_references(
+    placed, placed_notes = place_references(
         ctx.vocab, data, measures=ctx.measures, default_license=cfg.default_license
     )
-    notes = [*rec.notes, *notes]
-    owner, note = _owner(session, ctx, rec)
-    if note:
-        notes.append(note)
+    notes += [*rec.notes, *placed_notes]
+    owner, unplaced = _owner(session, ctx, rec, notes)
+    if unplaced:
         extras = dict(placed.extras or {})
-        extras["remote_organization"] = rec.remote_org or ""
+        extras["remote_organization"] = " / ".join(
+            r for r in (rec.remote_org, *rec.remote_org_refs) if r
+        )
         placed = placed.model_copy(update={"extras": extras})
-    return placed.model_copy(update={"owner_org": owner}), notes
+    return placed.model_copy(update={"owner_org": owner})
 
 
 Input = TypeVar("Input", DatasetCreate, DatasetPatch)
@@ -187,7 +218,7 @@ def _free_name(
     session: Session, page: PageState, wanted: str | None, current: str | None = None
 ) -> str | None:
     """The remote name if free (or ours already), else the first free `name-N`."""
-    if not wanted or not NAME_RE.match(wanted) or wanted == current:
+    if not wanted or not NAME_RE.match(wanted) or canonical_uuid(wanted) or wanted == current:
         return current
     if wanted not in page.taken:
         page.taken.add(wanted)
@@ -216,7 +247,9 @@ def _provenance(ctx: Context, rec: RemoteRecord, digest: str) -> Provenance:
 
 
 def _wanted_id(rec: RemoteRecord) -> str | None:
-    return rec.wanted_id if rec.wanted_id and len(rec.wanted_id) <= 36 else None
+    """The remote id as our id when it is a UUID (canonical form); any other remote id stays
+    the record's remote key (harvest_record, dataset.remote_id) and we assign an id."""
+    return canonical_uuid(rec.wanted_id) if rec.wanted_id else None
 
 
 def _create(
@@ -226,7 +259,6 @@ def _create(
     rec: RemoteRecord,
     data: DatasetCreate,
     digest: str,
-    notes: list[str],
 ) -> Outcome:
     wanted_id = _wanted_id(rec)
     if wanted_id is not None and wanted_id in page.owners:
@@ -255,8 +287,9 @@ def _create(
             "remote_modified": rec.modified,
         }
     )
-    if dropped:
-        notes = [*notes, f"refused values: {'; '.join(dropped)}"]
+    notes = [f"refused values: {'; '.join(dropped)}"] if dropped else []
+    if rec.wanted_id and wanted_id is None:
+        notes.append(f"remote id {rec.wanted_id!r} is not a UUID: kept as the remote key")
     return Outcome("added", out.id, out.name, "; ".join(notes))
 
 
@@ -269,7 +302,6 @@ def _update(
     digest: str,
     record: HarvestRecord,
     state: tuple[str, str, list[str]],
-    placed: list[str],
 ) -> Outcome:
     current_state, current_name, local_fields = state
     local = {OUTPUT_TO_INPUT.get(f, f) for f in local_fields}
@@ -306,7 +338,6 @@ def _update(
     record.identifier = rec.identifier
     record.last_changed = utcnow()
     notes = ["restored: it is back at the source"] if restored else []
-    notes += placed
     if local:
         notes.append(f"kept local edits: {', '.join(sorted(local))}")
     if dropped:
@@ -316,6 +347,16 @@ def _update(
 
 def import_record(
     session: Session, ctx: Context, page: PageState, rec: RemoteRecord
+) -> Outcome | None:
+    notes: list[str] = []
+    outcome = _import_one(session, ctx, page, rec, notes)
+    if outcome is not None and notes:
+        outcome.message = "; ".join([*notes, outcome.message] if outcome.message else notes)
+    return outcome
+
+
+def _import_one(
+    session: Session, ctx: Context, page: PageState, rec: RemoteRecord, notes: list[str]
 ) -> Outcome | None:
     ctx.seen.add(rec.key)
     record = page.records.get(rec.key)
@@ -329,13 +370,13 @@ def import_record(
     if rec.modified is not None and (ctx.watermark is None or rec.modified > ctx.watermark):
         ctx.watermark = rec.modified
     try:
-        data, notes = prepare(session, ctx, rec, rec.data)
+        data = prepare(session, ctx, rec, rec.data, notes)
         digest = content_hash(data)
         state = page.states.get(record.dataset_id) if record and record.dataset_id else None
         if record is not None and state is not None:
             if record.status == "active" and record.content_hash == digest:
-                return Outcome("unchanged", record.dataset_id, state[1], "; ".join(notes))
-            return _update(session, ctx, page, rec, data, digest, record, state, notes)
+                return Outcome("unchanged", record.dataset_id, state[1])
+            return _update(session, ctx, page, rec, data, digest, record, state)
         if record is not None:
             session.delete(record)  # its dataset was purged here: start afresh
             session.flush()
@@ -348,7 +389,7 @@ def import_record(
                 message=f"same URI/identifier as a dataset harvested from source {other}: "
                 "not duplicated",
             )
-        return _create(session, ctx, page, rec, data, digest, notes)
+        return _create(session, ctx, page, rec, data, digest)
     except AppError as exc:
         return Outcome("errored", message=_error_text(exc))
     except IntegrityError as exc:

@@ -19,6 +19,7 @@ from app.config import Settings
 from app.datasets import service as datasets
 from app.errors import AppError
 from app.harvest import repository as repo
+from app.harvest.authority import writable_organizations
 from app.harvest.fetch import FetchError, FetchLimits, GuardedClient
 from app.harvest.importer import HARVESTER, Context, import_page
 from app.harvest.schemas import JobStats, SourceConfig
@@ -188,6 +189,7 @@ def _start(session: Session, job_id: str) -> tuple[Context, RunPlan, HarvestSour
         licenses=licenses,
         categories=categories,
         measures=measures,
+        writable=writable_organizations(session, source),
     )
     return ctx, plan, source, repo.license_uris(session)
 

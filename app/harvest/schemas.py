@@ -33,6 +33,11 @@ class SourceConfig(BaseModel):
         description="use the remote organisation when one of that name exists here "
         "(default: yes for catalog sources, no otherwise: the source's organisation)",
     )
+    outside_organizations: Literal["fallback", "refuse"] = Field(
+        default="fallback",
+        description="a remote organisation the source's owner may not write to: use the "
+        "source's organisation (fallback) or refuse the record (refuse); reported either way",
+    )
     # Deletion
     delete_policy: Literal["withdraw", "keep"] = "withdraw"
     delete_threshold: float = Field(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.accounts.visibility import public_clause
 from app.models import (
     Dataset,
     Measure,
@@ -60,7 +61,7 @@ def public_dataset_counts(session: Session) -> dict[str, int]:
     rows = session.execute(
         select(dataset_measure.c.measure_id, func.count())
         .join(Dataset, Dataset.id == dataset_measure.c.dataset_id)
-        .where(Dataset.state == "active", Dataset.private.is_(False))
+        .where(public_clause(Dataset))
         .group_by(dataset_measure.c.measure_id)
     )
     return {measure_id: n for measure_id, n in rows}

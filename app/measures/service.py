@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
-from app.accounts.permissions import can_read_dataset
+from app.accounts.visibility import can_read_dataset, is_public
 from app.errors import NotFound
 from app.measures import repository as repo
 from app.measures.schemas import (
@@ -69,7 +69,7 @@ def get_measure(session: Session, actor: Actor, measure_id: str) -> MeasureDetai
         for d in repo.linked_datasets(session, measure_id)
         if can_read_dataset(actor, d.owner_org, d.private, d.state)
     ]
-    public_count = sum(1 for d in datasets if not d.private)
+    public_count = sum(1 for d in datasets if is_public(d.private, d.state))
     out = _to_out(measure, _org_names(session, [measure]), public_count)
     return MeasureDetail(
         **out.model_dump(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.accounts.visibility import public_clause
 from app.models import Dataset, Organization
 
 
@@ -56,8 +57,7 @@ def public_dataset_counts(session: Session, org_ids: list[str]) -> dict[str, int
         select(Dataset.owner_org, func.count())
         .where(
             Dataset.owner_org.in_(org_ids),
-            Dataset.state == "active",
-            Dataset.private.is_(False),
+            public_clause(Dataset),
         )
         .group_by(Dataset.owner_org)
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from app.accounts.visibility import is_public
 from app.datasets.schemas import DatasetOut
 from app.datasets.vocab import STANDARD_KINDS
 from app.search.text import index_text, normalize, segments
@@ -148,7 +149,7 @@ class SearchDocument:
             keys.append(ACTIVE)
         if not self.private:
             keys.append(PUBLIC)
-        if self.state == "active" and not self.private:
+        if is_public(self.private, self.state):
             keys.append(LISTED)
         return IndexTexts(title=index_text(self.title), body=body, keys=" ".join(keys))
 

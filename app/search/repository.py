@@ -12,19 +12,17 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
     delete,
     func,
     insert,
-    or_,
     select,
-    true,
     tuple_,
     update,
 )
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
+from app.accounts.visibility import listed_clause
 from app.datasets import repository as dataset_repo
 from app.models import Category, Dataset, License, Measure, Organization
 from app.models.search import SearchDoc, SearchGone, SearchSource, SearchState
@@ -153,19 +151,10 @@ def delete_all(session: Session) -> None:
 
 
 def visibility(actor: Actor, *, include_private: bool, include_drafts: bool) -> ColumnElement[bool]:
-    """Documents the actor may see: public active ones, plus private and draft ones of the
-    organisations the actor has a role in (all of them for a sysadmin). Deleted datasets
-    are never in the index."""
-    conditions: list[ColumnElement[bool]] = []
-    if not actor.sysadmin:
-        public = and_(SearchDoc.state == "active", SearchDoc.private.is_(False))
-        orgs = sorted(actor.readable_org_ids())
-        conditions.append(or_(public, SearchDoc.owner_org.in_(orgs)) if orgs else public)
-    if not include_private:
-        conditions.append(SearchDoc.private.is_(False))
-    if not include_drafts:
-        conditions.append(SearchDoc.state == "active")
-    return and_(true(), *conditions)
+    """Documents the actor may see (app.accounts.visibility; deleted ones are never indexed)."""
+    return listed_clause(
+        actor, SearchDoc, include_private=include_private, include_drafts=include_drafts
+    )
 
 
 @dataclass(frozen=True)

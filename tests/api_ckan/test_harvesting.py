@@ -119,7 +119,10 @@ def test_paging_by_start_is_stable_while_the_catalogue_changes(
         # New datasets sorting before the position (would shift offsets forward)...
         for _ in range(3):
             make_dataset(
-                backend, id=f"00000000-{uuid.uuid4()}"[:36], name=f"new-{uuid.uuid4().hex[:12]}"
+                # a UUID (ids must be) whose first 8 hex digits are 0
+                backend,
+                id=str(uuid.UUID(int=uuid.uuid4().int >> 32)),
+                name=f"new-{uuid.uuid4().hex[:12]}",
             )
         # ...and deletions both behind and ahead of it (would shift offsets back).
         for victim in (by_id[position // 2], by_id[min(position + 20, len(by_id) - 1)]):

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import Any
 
 from app.accounts.actor import ANONYMOUS
-from app.accounts.permissions import can_read_dataset
 from app.api.ckan import repository as ckan_repo
 from app.api.ckan.group_dict import category_dict, license_dict, measure_dict, organization_dict
 from app.api.ckan.package_dict import activity_dict, package_dict, resource_dict
@@ -271,14 +270,7 @@ def package_activity_list(ctx: ActionContext, data: dict[str, Any]) -> list[dict
         limit=get_int(data, "limit", 31, minimum=1, maximum=100),
         offset=get_int(data, "offset", 0),
     )
-    return [activity_dict(a) for a in rows if a.public or _may_see_hidden(ctx, a.organization_id)]
-
-
-def _may_see_hidden(ctx: ActionContext, organization_id: str | None) -> bool:
-    # Activities of a private or deleted state are for those who may read such datasets.
-    return organization_id is not None and can_read_dataset(
-        ctx.actor, organization_id, private=True, state="draft"
-    )
+    return [activity_dict(a) for a in rows]
 
 
 ACTIONS: dict[str, Action] = {

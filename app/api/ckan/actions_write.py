@@ -57,6 +57,8 @@ def package_create(ctx: ActionContext, data: dict[str, Any]) -> Any:
 
     Our additional fields may be given as top-level keys or as extras; groups may name
     categories and measures (ids such as 02-22).
+
+    :param id: sysadmins only: a UUID no dataset has as id or name (others leave it out)
     """
     require_authenticated(ctx.actor)
     create, wanted_id = from_ckan(_with_owner(ctx, _package_input(data)))

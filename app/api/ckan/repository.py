@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, distinct, or_, select
+from sqlalchemy import distinct, or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
+from app.accounts.visibility import public_clause
 from app.datasets.repository import FULL_LOAD, visible_clause
 from app.models import Dataset, Organization, Tag, dataset_tag
 
-PUBLIC = and_(Dataset.state == "active", Dataset.private.is_(False))
+PUBLIC = public_clause(Dataset)
 
 
 def datasets_by_ids(session: Session, ids: Sequence[str]) -> list[Dataset]:
@@ -35,7 +36,7 @@ def recently_modified(session: Session, actor: Actor, offset: int, limit: int) -
     stmt = (
         select(Dataset)
         .options(*FULL_LOAD)
-        .where(visible_clause(actor))  # type: ignore[arg-type]
+        .where(visible_clause(actor))
         .order_by(Dataset.metadata_modified.desc(), Dataset.id.desc())
         .offset(offset)
         .limit(limit)
