@@ -52,7 +52,10 @@ def import_package(
     """
     read_notes: list[str] = []
     data, wanted_id = from_ckan(pkg, provider_dates=True, notes=read_notes)
-    known_measures = set(session.scalars(select(Measure.id)))
+    known_measures = session.info.get("measure_ids")
+    if not isinstance(known_measures, set):  # read once per session (a batch of imports)
+        known_measures = set(session.scalars(select(Measure.id)))
+        session.info["measure_ids"] = known_measures
     data, notes = place_references(vocabulary(session), data, measures=known_measures)
     notes = read_notes + notes
     owner, note = _owner(session, pkg, data, fallback_org)
