@@ -34,6 +34,23 @@ class Settings(BaseSettings):
     # search that needs it, "off" never uses it.
     search_memory: Literal["on", "wait", "off"] = "on"
     token_default_days: int = 365
+    # Request concurrency against the database (app.api.sessions, app.db): at most
+    # `db_sessions` requests hold a session; others wait up to `db_queue_timeout` seconds
+    # (at most `db_max_waiting` of them), then get 503 + Retry-After. The pool holds
+    # `db_pool_size` connections (+ `db_pool_overflow` for background work), and the worker
+    # thread pool has `db_pool_size` threads, so every thread can get a connection.
+    db_sessions: int = 16
+    db_pool_size: int = 24
+    db_pool_overflow: int = 8
+    db_pool_timeout: float = 5.0
+    db_queue_timeout: float = 10.0
+    db_max_waiting: int = 1000
+    # Rate limits (app.api.rate_limit), `limits` notation, "" = off; in-memory per process.
+    rate_limit_ip: str = "6000/minute"
+    rate_limit_token: str = "6000/minute"
+    rate_limit_login: str = "10/minute"
+    # Seconds a SQLite writer waits for the lock held by another process before 503.
+    db_busy_timeout: float = 10.0
 
     @field_validator("base_uri")
     @classmethod

@@ -11,6 +11,8 @@ class AppError(Exception):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        # Extra response headers (Retry-After), sent by every surface's error renderer.
+        self.headers: dict[str, str] = {}
 
 
 class Invalid(AppError):
@@ -52,3 +54,26 @@ class SearchQueryError(AppError):
 
     status_code = 400
     kind = "Search Query Error"
+
+
+class Unavailable(AppError):
+    """Overload: no database capacity within the wait allowed. Carries `Retry-After` seconds."""
+
+    status_code = 503
+    kind = "Service Unavailable"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+class TooManyRequests(AppError):
+    """A rate limit was reached (app.api.rate_limit). Carries `Retry-After` seconds."""
+
+    status_code = 429
+    kind = "Too Many Requests"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.models import ApiToken, Membership, User
@@ -14,6 +16,11 @@ def user_by_name_or_id(session: Session, ref: str) -> User | None:
 
 def token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
     return session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+
+
+def touch_token(session: Session, token_id: str, when: datetime) -> None:
+    """Stamp a token's `last_used` (a plain UPDATE: the row may belong to another session)."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used=when))
 
 
 def roles_of(session: Session, user_id: str) -> dict[str, str]:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.common.text import Email, Line, Ref
+from app.timeutil import Timestamp
+
+# Argon2 hashes any length; a bound keeps one login from costing seconds of hashing.
+PASSWORD_MAX = 1_024
 
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str
-    password: str = Field(min_length=8)
-    fullname: str = ""
-    email: str = ""
+    name: Ref
+    password: str = Field(min_length=8, max_length=PASSWORD_MAX)
+    fullname: Line = ""
+    email: Email = ""
     sysadmin: bool = False
 
 
@@ -23,7 +27,7 @@ class UserOut(BaseModel):
     fullname: str
     email: str
     sysadmin: bool
-    created: datetime
+    created: Timestamp
 
 
 class TokenCreate(BaseModel):
@@ -31,9 +35,9 @@ class TokenCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = ""
-    user: str | None = Field(default=None, description="user name, with password")
-    password: str | None = None
+    name: Line = ""
+    user: Ref | None = Field(default=None, description="user name, with password")
+    password: str | None = Field(default=None, max_length=PASSWORD_MAX)
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
@@ -41,10 +45,10 @@ class TokenOut(BaseModel):
     id: str
     name: str
     prefix: str
-    created: datetime
-    expires_at: datetime | None
-    last_used: datetime | None
-    revoked_at: datetime | None
+    created: Timestamp
+    expires_at: Timestamp | None
+    last_used: Timestamp | None
+    revoked_at: Timestamp | None
 
 
 class NewToken(TokenOut):
@@ -54,7 +58,7 @@ class NewToken(TokenOut):
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user: str
+    user: Ref
     role: str = Field(pattern="^(member|editor|admin)$")
 
 

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from app.accounts import repository as repo
 from app.accounts.actor import ANONYMOUS, Actor
-from app.accounts.passwords import hash_password, verify_password
+from app.accounts.passwords import hash_password, verify_password_or_dummy
 from app.accounts.permissions import require_authenticated, require_role, require_sysadmin
 from app.accounts.schemas import MemberOut, NewToken, TokenCreate, TokenOut, UserCreate, UserOut
 from app.common.validate import FieldErrors, check_email, check_name
+from app.db import defer_write
 from app.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.models import ApiToken, Membership, User
 from app.organizations import repository as org_repo
@@ -83,13 +84,17 @@ def authenticate_token(session: Session, raw: str | None) -> Actor:
         raise Unauthorized("Invalid API token")
     # Record use at most once a minute to keep reads cheap.
     if token.last_used is None or now - token.last_used > timedelta(minutes=1):
-        token.last_used = now
+        token_id = token.id
+        # A read request's session must not write: the stamp then follows in its own write.
+        defer_write(session, lambda s: repo.touch_token(s, token_id, now))
     return actor_for(session, user)
 
 
 def authenticate_password(session: Session, name: str, password: str) -> Actor:
     user = repo.user_by_name_or_id(session, name)
-    if user is None or user.state != "active" or not verify_password(user.password_hash, password):
+    # Always one Argon2 verification, so unknown and known users answer in the same time.
+    matches = verify_password_or_dummy(user.password_hash if user else None, password)
+    if user is None or user.state != "active" or not matches:
         raise Unauthorized("Wrong user name or password")
     return actor_for(session, user)
 

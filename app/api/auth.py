@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
 from app.accounts.service import authenticate_token
-from app.db import get_session
+from app.api.sessions import SessionDep, get_session
 
 
 def token_from_headers(request: Request) -> str | None:
@@ -21,9 +21,11 @@ def token_from_headers(request: Request) -> str | None:
     return request.headers.get("x-ckan-api-key") or None
 
 
-def current_actor(request: Request, session: Annotated[Session, Depends(get_session)]) -> Actor:
+def current_actor(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+) -> Actor:
     return authenticate_token(session, token_from_headers(request))
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
-ActorDep = Annotated[Actor, Depends(current_actor)]
+ActorDep = Annotated[Actor, Depends(current_actor, scope="function")]
+__all__ = ["ActorDep", "SessionDep", "current_actor", "token_from_headers"]

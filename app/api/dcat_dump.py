@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.api import linked_data_pages as pages
 from app.api.dcat import choose_format, respond, settings_of
 from app.api.http_cache import cache_headers, etag_for, not_modified
+from app.common.bounds import MAX_INTEGER
 from app.db import session_scope
 from app.dcat.context import Context
 from app.dcat.formats import DUMP_FORMATS, HTML, Format, split_ext
@@ -46,7 +47,7 @@ def dump(
         raise NotFound(
             f"No dump {filename!r}: use catalog.nt.gz, catalog.ttl.gz or catalog.jsonld.gz"
         )
-    sessions: sessionmaker[Session] = request.app.state.sessionmaker
+    sessions: sessionmaker[Session] = request.app.state.db.read_sessions
     settings = settings_of(request)
     with session_scope(sessions) as session:
         ctx = svc.build_context(session, settings)
@@ -77,7 +78,7 @@ def _sitemap_body(
 
 
 def _sitemap(request: Request, part: int | None) -> Response:
-    sessions: sessionmaker[Session] = request.app.state.sessionmaker
+    sessions: sessionmaker[Session] = request.app.state.db.read_sessions
     with session_scope(sessions) as session:
         ctx = svc.build_context(session, settings_of(request))
         parts = -(-svc.sitemap_size(session) // pages.SITEMAP_LIMIT)
@@ -94,7 +95,7 @@ def sitemap(request: Request) -> Response:
 
 
 @router.get("/sitemap-{part}.xml", summary="One part of a sitemap too large for one file")
-def sitemap_part(request: Request, part: int) -> Response:
+def sitemap_part(request: Request, part: Annotated[int, Path(ge=0, le=MAX_INTEGER)]) -> Response:
     return _sitemap(request, part)
 
 

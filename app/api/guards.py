@@ -1,49 +1,110 @@
-"""Request guards applied before any route: body size and NUL bytes.
+"""Request guards applied before any route: body size and NUL bytes (pure ASGI middleware).
 
 PostgreSQL text cannot hold NUL, so a NUL anywhere in the input would otherwise surface as a
-database error; refusing it up front gives the client a clear 400 instead.
+database error; refusing it up front gives the client a clear 400 instead. A body larger than
+`max_request_bytes` gets 413 as soon as its size is known, before it is read in full.
+
+Pure ASGI rather than Starlette's BaseHTTPMiddleware: no extra task and stream copy per request
+(issue 11 measured the latter at 2.5x the cost of /healthz).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from typing import Any
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+import orjson
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.v1.errors import error_body
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+NUL_MARKS = (b"\x00", b"\\u0000", b"%00")
+
+
+async def send_json(
+    send: Send, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> None:
+    """Answer a request from middleware with a JSON body."""
+    content = orjson.dumps(body)
+    raw_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(content)).encode()),
+        *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": content})
+
+
+class RequestGuard:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    def _too_large(self) -> dict[str, Any]:
+        return error_body(
+            "Request Too Large", f"The request body exceeds {self.max_body_bytes} bytes"
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            await send_json(send, 413, self._too_large())
+            return
+        query: bytes = scope.get("query_string", b"")
+        if b"%00" in query.lower() or b"\x00" in query or "\x00" in scope.get("path", ""):
+            await send_json(send, 400, _nul_error())
+            return
+        if scope.get("method") not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await send_json(send, 413, self._too_large())
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if any(mark in body for mark in NUL_MARKS):
+            await send_json(send, 400, _nul_error())
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: wait for the client's disconnect
+
+    return replayed
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _nul_error() -> dict[str, Any]:
+    return error_body("Bad Request", "NUL characters (U+0000) are not allowed in any input")
+
 
 def install(app: FastAPI, max_body_bytes: int) -> None:
-    @app.middleware("http")
-    async def guard(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > max_body_bytes:
-            return JSONResponse(
-                error_body("Request Too Large", f"The request body exceeds {max_body_bytes} bytes"),
-                status_code=413,
-            )
-        raw_query = request.url.query.lower()
-        if "%00" in raw_query or "\x00" in request.url.path:
-            return _nul_error()
-        if request.method in ("POST", "PUT", "PATCH"):
-            body = await request.body()
-            if len(body) > max_body_bytes:
-                return JSONResponse(
-                    error_body(
-                        "Request Too Large", f"The request body exceeds {max_body_bytes} bytes"
-                    ),
-                    status_code=413,
-                )
-            if b"\x00" in body or b"\\u0000" in body or b"%00" in body:
-                return _nul_error()
-        return await call_next(request)
-
-
-def _nul_error() -> JSONResponse:
-    return JSONResponse(
-        error_body("Bad Request", "NUL characters (U+0000) are not allowed in any input"),
-        status_code=400,
-    )
+    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)

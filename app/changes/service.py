@@ -10,7 +10,6 @@ is the last activity id read: it survives restarts and is valid on any web proce
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -18,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts.visibility import feed_view
 from app.changes import repository as repo
+from app.common.bounds import MAX_INT64
 from app.errors import Invalid
+from app.timeutil import Timestamp
 
 MAX_LIMIT = 1000
 # Bound the rows scanned per request when most activities concern private datasets.
@@ -31,18 +32,18 @@ class Change(BaseModel):
     activity: str = Field(description="new, changed, deleted, purged")
     id: str
     name: str
-    timestamp: datetime
+    timestamp: Timestamp
     dataset: dict[str, Any] | None = Field(
         default=None, description="the dataset record (as /api/v1/datasets/{id}) after the change"
     )
-    deleted: datetime | None = Field(default=None, description="tombstones: when it was removed")
+    deleted: Timestamp | None = Field(default=None, description="tombstones: when it was removed")
 
 
 class ChangePage(BaseModel):
     changes: list[Change]
     next_cursor: str = Field(description="pass as ?since= to continue after this page")
     has_more: bool
-    last_modified: datetime | None = Field(
+    last_modified: Timestamp | None = Field(
         default=None, description="time of the newest change read so far"
     )
 
@@ -50,7 +51,7 @@ class ChangePage(BaseModel):
 def parse_cursor(since: str | None) -> int:
     if since is None or since == "":
         return 0
-    if not since.isdigit():
+    if not (since.isascii() and since.isdigit()) or int(since) > MAX_INT64:
         raise Invalid(
             "Bad cursor: pass back the next_cursor of a previous page", {"since": ["Invalid"]}
         )
@@ -79,7 +80,7 @@ def changes_since(session: Session, since: str | None, limit: int = 100) -> Chan
         raise Invalid(f"limit must be between 1 and {MAX_LIMIT}", {"limit": ["Out of range"]})
     cursor = parse_cursor(since)
     changes: list[Change] = []
-    last_time: datetime | None = None
+    last_time: Timestamp | None = None
     scanned = 0
     exhausted = False
     while len(changes) < limit and scanned < limit * SCAN_FACTOR:

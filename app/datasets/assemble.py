@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.catalog.references import Vocabulary, standard_kind
-from app.common.text import clean_tag, clean_text
+from app.common.text import TAG_MAX, clean_tag
 from app.common.validate import FieldErrors, check_email, check_url
 from app.datasets import repository as repo
 from app.datasets.schemas import DatasetFields, ResourceIn
@@ -39,7 +39,6 @@ KEPT_WHEN_OMITTED = ("owner_org", "resources")
 # Extras may not shadow a real field (CKAN refuses this too).
 RESERVED_EXTRAS = frozenset(DatasetFields.model_fields) | {"id", "name", "type"}
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
-MAX_TAG = 100
 
 
 def fields_to_apply(data: DatasetFields, mode: str) -> dict[str, Any]:
@@ -60,12 +59,15 @@ def apply_fields(
     errors: FieldErrors,
     resolve_org: Any,
 ) -> None:
-    """Write `values` onto `ds`, adding messages to `errors` (the caller raises if any)."""
+    """Write `values` onto `ds`, adding messages to `errors` (the caller raises if any).
+
+    Text values arrive as plain text already: the schema types (`app.common.text`) clean them.
+    """
     for key in SINGLE_LINE:
         if key in values:
-            setattr(ds, key, clean_text(values[key] or ""))
+            setattr(ds, key, values[key] or "")
     if "notes" in values:
-        ds.notes = clean_text(values["notes"] or "", multiline=True)
+        ds.notes = values["notes"] or ""
     for key in URLS:
         if key in values:
             # Checked as sent: a tab or newline, even at an end, is refused, not trimmed.
@@ -191,8 +193,8 @@ def _apply_tags(session: Session, ds: Dataset, raw: list[str], errors: FieldErro
         name = clean_tag(item)
         if not name:
             continue
-        if len(name) > MAX_TAG or "," in name:
-            errors.add("tags", f"Tag {name[:20]!r}: at most {MAX_TAG} characters and no commas")
+        if len(name) > TAG_MAX or "," in name:
+            errors.add("tags", f"Tag {name[:20]!r}: at most {TAG_MAX} characters and no commas")
             continue
         if name not in names:
             names.append(name)
@@ -237,13 +239,13 @@ def _apply_measures(session: Session, ds: Dataset, ids: list[str], errors: Field
 def _apply_extras(ds: Dataset, extras: dict[str, str], errors: FieldErrors) -> None:
     cleaned: dict[str, str] = {}
     for key, value in extras.items():
-        k = clean_text(key)
+        k = key
         if not k:
             errors.add("extras", "Extra keys must not be empty")
         elif k in RESERVED_EXTRAS:
             errors.add("extras", f"There is a schema field with the same name: {k}")
         else:
-            cleaned[k] = clean_text(str(value), multiline=True)
+            cleaned[k] = value
     ds.extras = cleaned
 
 

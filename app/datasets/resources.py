@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
 from app.accounts.permissions import can_read_dataset, require_role
-from app.common.text import clean_text
 from app.common.validate import FieldErrors
 from app.datasets import history
 from app.datasets import repository as repo
@@ -32,11 +31,10 @@ def _fill(
     sent = (
         data.model_fields_set if isinstance(data, ResourcePatch) else set(ResourceIn.model_fields)
     )
-    for key in ("name", "format", "mimetype", "hash", "language"):
+    # Text arrives as plain text: the schema types (app.common.text) clean it.
+    for key in ("name", "format", "mimetype", "hash", "language", "description"):
         if key in sent:
-            setattr(res, key, clean_text(getattr(data, key) or ""))
-    if "description" in sent:
-        res.description = clean_text(data.description or "", multiline=True)
+            setattr(res, key, getattr(data, key) or "")
     for key in ("url", "download_url"):
         if key in sent:
             setattr(res, key, getattr(data, key) or "")
@@ -45,7 +43,7 @@ def _fill(
     if "last_modified" in sent:
         res.last_modified = to_naive_utc(data.last_modified) if data.last_modified else None
     if "extras" in sent:
-        res.extras = {clean_text(k): clean_text(str(v)) for k, v in (data.extras or {}).items()}
+        res.extras = dict(data.extras or {})
     if "license_id" in sent:
         ref = (data.license_id or "").strip() or None
         lic_id = vocabulary(session).license(ref) if ref else None

@@ -9,24 +9,28 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.common.bounds import MAX_JSON_INTEGER
+from app.common.text import LIST_MAX, Code, Email, Line, Paragraphs, Ref, Tag, Url
+from app.timeutil import Timestamp, UtcDateTime
+
 
 class ResourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = None
-    url: str = ""
-    download_url: str = ""
-    name: str = ""
-    description: str = ""
-    format: str = ""
-    mimetype: str = ""
-    size: int | None = Field(default=None, ge=0)
-    hash: str = ""
-    license_id: str | None = None
-    language: str = ""
-    last_modified: datetime | None = None
-    created: datetime | None = None
-    extras: dict[str, str] = Field(default_factory=dict)
+    id: Ref | None = None
+    url: Url = ""
+    download_url: Url = ""
+    name: Line = ""
+    description: Paragraphs = ""
+    format: Code = ""
+    mimetype: Code = ""
+    size: int | None = Field(default=None, ge=0, le=MAX_JSON_INTEGER, description="bytes")
+    hash: Code = ""
+    license_id: Ref | None = None
+    language: Ref = ""
+    last_modified: UtcDateTime | None = None
+    created: UtcDateTime | None = None
+    extras: dict[Code, Paragraphs] = Field(default_factory=dict, max_length=LIST_MAX)
 
 
 class ResourcePatch(BaseModel):
@@ -34,18 +38,18 @@ class ResourcePatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: str | None = None
-    download_url: str | None = None
-    name: str | None = None
-    description: str | None = None
-    format: str | None = None
-    mimetype: str | None = None
-    size: int | None = Field(default=None, ge=0)
-    hash: str | None = None
-    license_id: str | None = None
-    language: str | None = None
-    last_modified: datetime | None = None
-    extras: dict[str, str] | None = None
+    url: Url | None = None
+    download_url: Url | None = None
+    name: Line | None = None
+    description: Paragraphs | None = None
+    format: Code | None = None
+    mimetype: Code | None = None
+    size: int | None = Field(default=None, ge=0, le=MAX_JSON_INTEGER, description="bytes")
+    hash: Code | None = None
+    license_id: Ref | None = None
+    language: Ref | None = None
+    last_modified: UtcDateTime | None = None
+    extras: dict[Code, Paragraphs] | None = Field(default=None, max_length=LIST_MAX)
 
 
 class DatasetFields(BaseModel):
@@ -53,41 +57,41 @@ class DatasetFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = None
-    notes: str | None = None
-    owner_org: str | None = Field(default=None, description="organisation id or name")
+    title: Line | None = None
+    notes: Paragraphs | None = None
+    owner_org: Ref | None = Field(default=None, description="organisation id or name")
     private: bool | None = None
-    state: str | None = Field(default=None, description="active or draft")
-    license_id: str | None = None
-    url: str | None = None
-    version: str | None = None
-    author: str | None = None
-    author_email: str | None = None
-    maintainer: str | None = None
-    maintainer_email: str | None = None
-    publisher_name: str | None = None
-    contact_name: str | None = None
-    contact_email: str | None = None
-    contact_url: str | None = None
-    frequency: str | None = None
-    language: str | None = None
-    spatial: str | None = None
-    spatial_code: str | None = Field(default=None, description="全国地方公共団体コード (6 digits)")
+    state: Ref | None = Field(default=None, description="active or draft")
+    license_id: Ref | None = None
+    url: Url | None = None
+    version: Line | None = None
+    author: Line | None = None
+    author_email: Email | None = None
+    maintainer: Line | None = None
+    maintainer_email: Email | None = None
+    publisher_name: Line | None = None
+    contact_name: Line | None = None
+    contact_email: Email | None = None
+    contact_url: Url | None = None
+    frequency: Ref | None = None
+    language: Ref | None = None
+    spatial: Line | None = None
+    spatial_code: Ref | None = Field(default=None, description="全国地方公共団体コード (6 digits)")
     temporal_start: date | None = None
     temporal_end: date | None = None
-    issued: datetime | None = None
-    modified: datetime | None = None
-    conforms_to: str | None = None
-    standard_kind: str | None = None
-    tags: list[str] | None = None
-    categories: list[str] | None = None
-    measures: list[str] | None = None
-    extras: dict[str, str] | None = None
-    resources: list[ResourceIn] | None = None
+    issued: UtcDateTime | None = None
+    modified: UtcDateTime | None = None
+    conforms_to: Url | None = None
+    standard_kind: Ref | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=LIST_MAX)
+    categories: list[Ref] | None = Field(default=None, max_length=LIST_MAX)
+    measures: list[Ref] | None = Field(default=None, max_length=LIST_MAX)
+    extras: dict[Code, Paragraphs] | None = Field(default=None, max_length=LIST_MAX)
+    resources: list[ResourceIn] | None = Field(default=None, max_length=LIST_MAX)
 
 
 class DatasetCreate(DatasetFields):
-    name: str | None = Field(
+    name: Ref | None = Field(
         default=None,
         description="[a-z0-9_-]{2,100}; generated as {org}_{YYYYMMDD}_{NNNN} if absent",
     )
@@ -148,9 +152,9 @@ class ResourceOut(BaseModel):
     license_id: str | None
     language: str
     extras: dict[str, str]
-    created: datetime
-    last_modified: datetime | None
-    metadata_modified: datetime
+    created: Timestamp
+    last_modified: Timestamp | None
+    metadata_modified: Timestamp
 
 
 class DatasetOut(BaseModel):
@@ -182,8 +186,8 @@ class DatasetOut(BaseModel):
     spatial_code: str | None
     temporal_start: date | None
     temporal_end: date | None
-    issued: datetime | None
-    modified: datetime | None
+    issued: Timestamp | None
+    modified: Timestamp | None
     conforms_to: str
     standard_kind: str | None
     extras: dict[str, str]
@@ -191,12 +195,12 @@ class DatasetOut(BaseModel):
     harvest_source_id: str | None
     remote_id: str | None
     remote_uri: str | None
-    remote_modified: datetime | None
+    remote_modified: Timestamp | None
     content_hash: str | None
     local_fields: list[str]
     creator_user_id: str | None
-    metadata_created: datetime
-    metadata_modified: datetime
+    metadata_created: Timestamp
+    metadata_modified: Timestamp
     revision: int
     resources: list[ResourceOut]
 

@@ -39,7 +39,7 @@ from app.datasets.schemas import (
 from app.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from app.models import Dataset, DatasetActivity, Organization
 from app.organizations import repository as org_repo
-from app.timeutil import utcnow
+from app.timeutil import to_naive_utc, utcnow
 
 MAX_LIMIT = 1000
 
@@ -67,8 +67,13 @@ def _load_visible(session: Session, actor: Actor, ref: str, *, for_update: bool 
     return ds
 
 
-def get_dataset(session: Session, actor: Actor, ref: str) -> DatasetOut:
-    return dataset_out(_load_visible(session, actor, ref))
+def get_dataset(
+    session: Session, actor: Actor, ref: str, *, for_update: bool = False
+) -> DatasetOut:
+    """The dataset as `actor` may see it; `for_update` reads it under the row lock (PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already serialises writers), for read-modify-write callers such
+    as package_patch, so that a concurrent writer's change is never read stale and lost."""
+    return dataset_out(_load_visible(session, actor, ref, for_update=for_update))
 
 
 def _generated_name(session: Session, org: Organization) -> str:
@@ -294,7 +299,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         when, last_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(when), str(last_id)
+        return to_naive_utc(datetime.fromisoformat(when)), str(last_id)
     except (ValueError, TypeError) as exc:
         raise Invalid(
             "Bad cursor: pass back the next_cursor of a previous page", {"cursor": ["Invalid"]}

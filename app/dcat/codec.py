@@ -17,7 +17,9 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from app.dcat import langtags
 from app.dcat.context import Context
+from app.dcat.dates import read_written
 from app.dcat.namespaces import RDF
 from app.dcat.triples import Iri, LitTuple, Triple
 from app.timeutil import parse_when
@@ -77,12 +79,19 @@ def _class_iri(cls: str) -> Iri:
 
 @dataclass
 class ReadScope:
-    """What `read` needs besides the graph: licence URIs -> ids, the dataset's licence."""
+    """What `read` needs besides the graph: licence URIs -> ids, the dataset's licence, the
+    dataset's language (texts in it are picked first), and the notes a harvest reports."""
 
     graph: Graph
     licenses: Mapping[str, str] = field(default_factory=dict)
     # The licence id read from the dataset, which a distribution without its own inherits.
     dataset_license: str | None = None
+    # The dataset's licence IRI when it is not one of ours (kept as the remote licence).
+    dataset_remote_license: str | None = None
+    # BCP 47 tag of the dataset's language (from dct:language), "ja" when it gives none.
+    language: str = "ja"
+    # What was repaired, dropped or kept while reading (said in the harvest record's message).
+    notes: list[str] = field(default_factory=list)
 
     def objects(self, s: Node, p: str) -> list[Node]:
         return sorted(self.graph.objects(s, _uri(p)), key=_sort_key)
@@ -110,16 +119,23 @@ def _sort_key(node: Node) -> tuple[str, str]:
     return (type(node).__name__, str(node))
 
 
-def pick_text(nodes: Iterable[Node], lang: str | None = "ja") -> str | None:
-    """The literal in `lang` if there is one, else one without a language, else any literal."""
+def pick_literal(nodes: Iterable[Node], lang: str | None = "ja") -> Literal | None:
+    """The literal in `lang` (RFC 4647 basic filtering: `ja` takes `ja-JP`, an exact tag
+    first), else one without a language, else `ja`, else any literal."""
     literals = [n for n in nodes if isinstance(n, Literal)]
     if not literals:
         return None
-    for wanted in (lang, None):
-        for lit in literals:
-            if lit.language == wanted or (wanted is not None and lit.language == wanted.lower()):
-                return str(lit)
-    return str(literals[0])
+    for wanted in (lang, None, "ja"):
+        found = [lit for lit in literals if langtags.matches(lit.language, wanted)]
+        if found:
+            exact = [lit for lit in found if (lit.language or "").lower() == (wanted or "")]
+            return (exact or found)[0]
+    return literals[0]
+
+
+def pick_text(nodes: Iterable[Node], lang: str | None = "ja") -> str | None:
+    found = pick_literal(nodes, lang)
+    return str(found) if found is not None else None
 
 
 def read_datetime(node: Node | None) -> datetime | None:
@@ -128,12 +144,14 @@ def read_datetime(node: Node | None) -> datetime | None:
     try:
         return parse_when(str(node))
     except ValueError:
-        return None
+        written = read_written(node)  # gYear / gYearMonth: the first day
+        return datetime.combine(written.start, datetime.min.time()) if written else None
 
 
 def read_date(node: Node | None) -> date | None:
-    when = read_datetime(node)
-    return when.date() if when is not None else None
+    """The calendar date as written (a date-time's own date, not its UTC date)."""
+    written = read_written(node)
+    return written.start if written is not None else None
 
 
 class Codec(ABC):
@@ -187,7 +205,12 @@ def emit_all(terms: tuple[Term, ...], rec: Any, s: Iri, ctx: Context, out: Emiss
 
 
 def read_all(terms: Iterable[Term], s: Node, scope: ReadScope) -> dict[str, Any]:
+    """The fields every row finds; `extras` from several rows are merged."""
     found: dict[str, Any] = {}
     for term in terms:
-        found.update(term.codec.read(s, scope))
+        values = term.codec.read(s, scope)
+        extras = values.pop("extras", None)
+        found.update(values)
+        if extras:
+            found["extras"] = {**found.get("extras", {}), **extras}
     return found

@@ -11,6 +11,7 @@ from rdflib.term import Node
 
 from app.dcat.codec import Codec, Emission, ReadScope, pick_text, read_datetime
 from app.dcat.context import Context
+from app.dcat.dates import as_written_lex, datatype_of, local_offset, read_written
 from app.dcat.iri import mint
 from app.dcat.namespaces import XSD
 from app.dcat.triples import Iri, Lit, datetime_lex, iri
@@ -160,7 +161,12 @@ def integer(field: str, predicate: str, datatype: str) -> Typed:
 
 
 class Timestamp(Codec):
-    """xsd:dateTime in UTC; `fallback` names the field written when this one is empty."""
+    """xsd:dateTime in UTC; `fallback` names the field written when this one is empty.
+
+    A value written with another precision or an offset (`2019`^^xsd:gYear, `2019-04-01`,
+    `…T09:00:00+09:00`) keeps its lexical form in extras `<field>_as_written` and is exported
+    as written while it still denotes the stored value.
+    """
 
     def __init__(self, field: str, predicate: str, *, fallback: str | None = None):
         self.fields = (field,)
@@ -168,19 +174,33 @@ class Timestamp(Codec):
         self.predicate = predicate
         self.fallback = fallback
         self.datatype = XSD.dateTime
+        self.written_key = f"{field}_as_written"
 
     def emit(self, rec: Any, s: Iri, ctx: Context, out: Emission) -> None:
         value: datetime | None = getattr(rec, self.attr)
         if value is None and self.fallback:
             value = getattr(rec, self.fallback)
-        if value is not None:
+        if value is None:
+            return
+        extras = getattr(rec, "extras", None) or {}
+        lex = as_written_lex(extras.get(self.written_key), value) if extras else None
+        if lex is None:
             out.triples.append((s, self.predicate, Lit(datetime_lex(value), "", self.datatype)))
+        else:
+            out.triples.append((s, self.predicate, Lit(lex, "", datatype_of(lex))))
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:
         for node in scope.objects(s, self.predicate):
-            when = read_datetime(node)
-            if when is not None:
-                return {self.fields[0]: when}
+            written = read_written(node)
+            if written is not None:
+                when = written.moment or datetime.combine(written.start, datetime.min.time())
+                found: dict[str, Any] = {self.fields[0]: when}
+                if written.precision != "datetime" or local_offset(written.lexical):
+                    found["extras"] = {self.written_key: written.lexical}
+                return found
+            fallback = read_datetime(node)
+            if fallback is not None:
+                return {self.fields[0]: fallback}
         return {}
 
 

@@ -12,6 +12,7 @@ from rdflib.term import Node
 from app.dcat.codec import Codec, Emission, ReadScope, Term, emitters, read_all, read_datetime
 from app.dcat.context import Context, parse_own_uri
 from app.dcat.iri import mint
+from app.dcat.kept import consumed, ill_typed, leftovers
 from app.dcat.namespaces import (
     DCAT,
     DCT,
@@ -19,6 +20,7 @@ from app.dcat.namespaces import (
     IANA_MEDIA_TYPES,
     RDF,
     RDFS,
+    SKOS,
     SPDX,
     XSD,
 )
@@ -102,6 +104,9 @@ class FileFormat(Codec):
             node = _FILE_TYPE_IRIS[code]
             out.triples.append((s, self.predicate, node))
             out.typed(node, DCT.MediaTypeOrExtent)
+        elif text.startswith(("http://", "https://")) and (known := iri(text)) is not None:
+            out.triples.append((s, self.predicate, known))  # a format IRI we don't list, as given
+            out.typed(known, DCT.MediaTypeOrExtent, shared=False)
         else:
             node = mint(s, fragment="format")
             out.triples.append((s, self.predicate, node))
@@ -109,17 +114,66 @@ class FileFormat(Codec):
             out.triples.append((node, RDFS.label, Lit(text)))
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:
+        """EU file-type IRIs (http/https, any case), IANA media-type IRIs (the format named
+        from the subtype, the media type kept too), labelled nodes, literals; an unknown IRI is
+        kept as the format, as given."""
         for node in scope.objects(s, self.predicate):
             text = str(node)
             if isinstance(node, Literal):
-                return {"format": text}
-            if text.startswith(EU_FILE_TYPE):
-                code = text[len(EU_FILE_TYPE) :]
-                return {"format": FORMAT_NAMES.get(code, code)}
-            label = scope.text(node, RDFS.label, None)
+                return {"format": text.strip()}
+            if isinstance(node, URIRef):
+                code = eu_file_type(text)
+                if code is not None:
+                    return {"format": FORMAT_NAMES.get(code, code)}
+                media = iana_media_type(text)
+                if media is not None:
+                    return {"format": format_of_media_type(media), "mimetype": media}
+            label = next((scope.text(node, p, None) for p in FORMAT_LABELS
+                          if scope.text(node, p, None)), None)
             if label:
                 return {"format": label}
+            if isinstance(node, URIRef):
+                return {"format": text}
         return {}
+
+
+FORMAT_LABELS = (RDFS.label, SKOS.prefLabel, DCT.title, SKOS.notation)
+MEDIA_TYPE_FORMATS = {
+    "text/csv": "CSV", "application/json": "JSON", "application/xml": "XML", "text/xml": "XML",
+    "application/pdf": "PDF", "application/zip": "ZIP", "text/html": "HTML",
+    "text/plain": "TXT", "application/vnd.ms-excel": "XLS",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX",
+    "application/geo+json": "GEOJSON", "application/rdf+xml": "RDF/XML",
+    "text/turtle": "TTL", "application/ld+json": "JSON-LD", "application/n-triples": "NT",
+    "text/tab-separated-values": "TSV", "application/gzip": "GZIP", "image/png": "PNG",
+    "image/jpeg": "JPEG", "application/vnd.google-earth.kml+xml": "KML",
+}  # fmt: skip
+FORMAT_MEDIA_TYPES = {fmt: media for media, fmt in MEDIA_TYPE_FORMATS.items()}
+
+
+def eu_file_type(uri: str) -> str | None:
+    """The EU file-type code of an authority IRI, whatever its scheme and case."""
+    low = uri.split("://", 1)[-1].lower()
+    if not low.startswith(EU_FILE_TYPE.split("://", 1)[-1]):
+        return None
+    code = uri.rstrip("/").rsplit("/", 1)[-1].upper()
+    return code or None
+
+
+def iana_media_type(uri: str) -> str | None:
+    """`type/subtype` of an IANA media-types IRI (http/https, www or not)."""
+    tail = uri.split("/assignments/media-types/", 1)
+    if len(tail) != 2 or "iana.org" not in tail[0].lower():
+        return None
+    media = tail[1].strip("/").lower()
+    return media if MEDIA_TYPE_RE.match(media) else None
+
+
+def format_of_media_type(media: str) -> str:
+    known = MEDIA_TYPE_FORMATS.get(media)
+    if known:
+        return known
+    return media.rsplit("/", 1)[-1].rsplit("+", 1)[-1].upper()
 
 
 class MediaTypeLink(Codec):
@@ -136,12 +190,23 @@ class MediaTypeLink(Codec):
             out.typed(node, DCT.MediaType)
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:
+        """IANA IRIs in every spelling and `type/subtype` literals; a literal naming a file type
+        (`"ZIP"`) becomes its media type, with a note; any other literal is kept as is."""
         for node in scope.objects(s, self.predicate):
-            text = str(node)
-            tail = text.split("/assignments/media-types/", 1)
-            if isinstance(node, URIRef) and len(tail) == 2:
-                return {"mimetype": tail[1]}
-            if isinstance(node, Literal) and MEDIA_TYPE_RE.match(text):
+            text = str(node).strip()
+            media = iana_media_type(text) if isinstance(node, URIRef) else None
+            if media is not None:
+                return {"mimetype": media}
+            if isinstance(node, Literal):
+                if MEDIA_TYPE_RE.match(text.lower()):
+                    return {"mimetype": text.lower()}
+                code = file_type(text)
+                name = FORMAT_NAMES.get(code, code) if code else None
+                media = FORMAT_MEDIA_TYPES.get(name or "")
+                if media:
+                    scope.notes.append(f"dcat:mediaType {text!r} read as {media}")
+                    return {"mimetype": media}
+                scope.notes.append(f"dcat:mediaType {text!r} is not a media type: kept as given")
                 return {"mimetype": text}
         return {}
 
@@ -156,6 +221,12 @@ def parse_hash(value: str) -> tuple[str, str] | None:
     if not algorithm:
         algorithm = ALGORITHMS_BY_LENGTH.get(len(digest), "")
     return (algorithm, digest) if algorithm.isalnum() else None
+
+
+def algorithm_name(value: str) -> str:
+    """`sha256` from spdx:checksumAlgorithm_sha256, …/ChecksumAlgorithm/SHA-256, "SHA256"."""
+    tail = re.split(r"[#/_]", value.rstrip("/"))[-1]
+    return re.sub(r"[^a-z0-9]", "", tail.lower())
 
 
 class Checksum(Codec):
@@ -184,8 +255,8 @@ class Checksum(Codec):
             algorithm = scope.value(node, SPDX.algorithm)
             if value is None:
                 continue
-            digest = str(value).lower()
-            name = str(algorithm).rsplit("_", 1)[-1] if algorithm is not None else ""
+            digest = str(value).strip().lower()
+            name = algorithm_name(str(algorithm)) if algorithm is not None else ""
             if not name or ALGORITHMS_BY_LENGTH.get(len(digest)) == name:
                 return {"hash": digest}
             return {"hash": f"{name}:{digest}"}
@@ -213,11 +284,20 @@ class Distributions(Codec):
                 emit(res, node, ctx, out)
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:
-        licenses = [license_id_for(v, scope) for v in scope.iris(s, DCT.license)]
+        iris = scope.iris(s, DCT.license)
+        licenses = [license_id_for(v, scope) for v in iris]
         scope.dataset_license = next((lic for lic in licenses if lic), None)
+        unknown = [v for v, lic in zip(iris, licenses, strict=True) if lic is None]
+        scope.dataset_remote_license = unknown[0] if unknown else None
+        done = consumed(self.terms)
         found: list[tuple[tuple[str, str], dict[str, Any]]] = []
         for node in scope.objects(s, self.predicate):
             values = read_all(self.terms, node, scope)
+            what = f"distribution {node}" if isinstance(node, URIRef) else "a distribution"
+            kept = leftovers(scope, node, done, what)
+            ill_typed(scope, node, what)
+            if kept:
+                values["extras"] = {**values.get("extras", {}), **kept}
             own = parse_own_uri(str(node)) if isinstance(node, URIRef) else None
             if own is not None and own[2]:
                 values["id"] = own[2]

@@ -30,6 +30,8 @@ class XSD:
     date = ns + "date"
     dateTime = ns + "dateTime"
     hexBinary = ns + "hexBinary"
+    gYear = ns + "gYear"
+    gYearMonth = ns + "gYearMonth"
 
 
 class DCAT:
@@ -44,6 +46,8 @@ class DCAT:
     dataset = ns + "dataset"
     distribution = ns + "distribution"
     downloadURL = ns + "downloadURL"
+    bbox = ns + "bbox"
+    centroid = ns + "centroid"
     endDate = ns + "endDate"
     hadRole = ns + "hadRole"
     keyword = ns + "keyword"
@@ -65,8 +69,10 @@ class DCT:
     MediaTypeOrExtent = ns + "MediaTypeOrExtent"
     PeriodOfTime = ns + "PeriodOfTime"
     Standard = ns + "Standard"
+    accessRights = ns + "accessRights"
     accrualPeriodicity = ns + "accrualPeriodicity"
     conformsTo = ns + "conformsTo"
+    RightsStatement = ns + "RightsStatement"
     contributor = ns + "contributor"
     creator = ns + "creator"
     description = ns + "description"
@@ -76,7 +82,9 @@ class DCT:
     language = ns + "language"
     license = ns + "license"
     modified = ns + "modified"
+    provenance = ns + "provenance"
     publisher = ns + "publisher"
+    rights = ns + "rights"
     spatial = ns + "spatial"
     temporal = ns + "temporal"
     title = ns + "title"
@@ -90,6 +98,7 @@ class FOAF:
     homepage = ns + "homepage"
     mbox = ns + "mbox"
     name = ns + "name"
+    page = ns + "page"
 
 
 class VCARD:
@@ -98,6 +107,8 @@ class VCARD:
     fn = ns + "fn"
     hasEmail = ns + "hasEmail"
     hasURL = ns + "hasURL"
+    organization_name = ns + "organization-name"
+    value = ns + "value"
 
 
 class SKOS:
@@ -124,6 +135,7 @@ class ADMS:
     ns = "http://www.w3.org/ns/adms#"
     Identifier = ns + "Identifier"
     identifier = ns + "identifier"
+    version = ns + "version"
 
 
 class PROV:
@@ -136,6 +148,26 @@ class PROV:
 class LOCN:
     ns = "http://www.w3.org/ns/locn#"
     geographicName = ns + "geographicName"
+    geometry = ns + "geometry"
+
+
+class SCHEMA:
+    """schema.org terms DCAT-AP 1.x/2 feeds use for periods (deprecated in DCAT-AP 3)."""
+
+    ns = "http://schema.org/"
+    startDate = ns + "startDate"
+    endDate = ns + "endDate"
+
+
+class TIME:
+    ns = "http://www.w3.org/2006/time#"
+    hasBeginning = ns + "hasBeginning"
+    hasEnd = ns + "hasEnd"
+    inXSDDate = ns + "inXSDDate"
+    inXSDDateTime = ns + "inXSDDateTime"
+    inXSDDateTimeStamp = ns + "inXSDDateTimeStamp"
+    inXSDgYear = ns + "inXSDgYear"
+    inXSDgYearMonth = ns + "inXSDgYearMonth"
 
 
 class HYDRA:
@@ -154,6 +186,7 @@ class OWL:
     Ontology = ns + "Ontology"
     DatatypeProperty = ns + "DatatypeProperty"
     ObjectProperty = ns + "ObjectProperty"
+    versionInfo = ns + "versionInfo"
 
 
 class PLAN:

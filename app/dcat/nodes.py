@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from app.dcat.codec import Codec, Emission, ReadScope, Term, emit_all, read_all, read_date
+from app.dcat.codec import Codec, Emission, ReadScope, Term, emit_all, read_all
 from app.dcat.context import Context, parse_own_uri
+from app.dcat.dates import as_written_lex, datatype_of, read_written
 from app.dcat.iri import mint
 from app.dcat.namespaces import (
     ADMS_PUBLISHER_TYPE,
@@ -24,9 +25,11 @@ from app.dcat.namespaces import (
     PROV,
     RDF,
     RDFS,
+    ROLE_PUBLISHER,
+    SCHEMA,
     SKOS,
+    TIME,
     VCARD,
-    XSD,
 )
 from app.dcat.triples import Iri, Lit, date_lex, iri, mailto, unmailto
 from app.organizations.codes import ESTAT_SAC, lg_check_digit
@@ -82,7 +85,14 @@ class Agent(Codec):
             found = read_all(self.agent_terms, node, scope)
             ref = found.get("code") or scope.text(node, DCT.identifier) or found.get("title")
             if ref:
-                return {self.fields[0]: ref}
+                # A remote publisher: its name and IRI are kept whichever organisation the
+                # harvest files the dataset under (re-published as the publisher attribution).
+                out: dict[str, Any] = {self.fields[0]: ref}
+                if found.get("title"):
+                    out["publisher_name"] = found["title"]
+                if isinstance(node, URIRef):
+                    out["extras"] = {"publisher_uri": str(node)}
+                return out
         return {}
 
 
@@ -215,20 +225,37 @@ class ContactPoint(Codec):
             out.triples.append((node, VCARD.hasURL, url))
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:
+        """vcard:fn (else vcard:organization-name); vcard:hasEmail / vcard:hasURL as IRI,
+        literal, or a node with vcard:value. Each is stored as what it is: a mailto: in
+        hasURL is the e-mail, a web address in hasEmail is the URL."""
         for node in scope.objects(s, self.predicate):
             found: dict[str, Any] = {}
-            name = scope.text(node, VCARD.fn)
-            email = scope.value(node, VCARD.hasEmail)
-            url = scope.value(node, VCARD.hasURL)
+            name = scope.text(node, VCARD.fn) or scope.text(node, VCARD.organization_name)
             if name:
                 found["contact_name"] = name
-            if email is not None:
-                found["contact_email"] = unmailto(str(email))
-            if url is not None:
-                found["contact_url"] = str(url)
+            for value in _vcard_values(scope, node, VCARD.hasEmail) + _vcard_values(
+                scope, node, VCARD.hasURL
+            ):
+                low = value.lower()
+                if low.startswith("mailto:") or ("@" in value and "://" not in value):
+                    found.setdefault("contact_email", unmailto(value).strip())
+                elif "://" in value:
+                    found.setdefault("contact_url", value.strip())
+                else:
+                    scope.notes.append(f"contact point value {value!r} is neither e-mail nor URL")
             if found:
                 return found
         return {}
+
+
+def _vcard_values(scope: ReadScope, node: Node, predicate: str) -> list[str]:
+    out: list[str] = []
+    for value in scope.objects(node, predicate):
+        if isinstance(value, BNode):
+            out += [str(v) for v in scope.objects(value, VCARD.value)]
+        else:
+            out.append(str(value))
+    return out
 
 
 class PersonAgent(Codec):
@@ -290,6 +317,9 @@ class RoleAttribution(Codec):
             return
         node = mint(s, fragment=self.fragment.lstrip("#"))
         who = mint(s, fragment=self.fragment.lstrip("#") + "-agent")
+        remote = iri((getattr(rec, "extras", None) or {}).get("publisher_uri"))
+        if self.role == ROLE_PUBLISHER and remote is not None:
+            who = remote
         out.triples.append((s, self.predicate, node))
         out.typed(node, PROV.Attribution, shared=False)
         out.triples.append((node, DCAT.hadRole, Iri(self.role)))
@@ -304,12 +334,31 @@ class RoleAttribution(Codec):
                     fields = (self.fields[0], self.fields[-1] if len(self.fields) > 1 else "")
                     found = read_agent(who, scope, fields)
                     found.pop("", None)
+                    remote = isinstance(who, URIRef) and not str(who).startswith(str(s) + "#")
+                    if remote and self.role == ROLE_PUBLISHER:
+                        found["extras"] = {"publisher_uri": str(who)}
                     return found
         return {}
 
 
+# Where a period's ends are written: DCAT-AP 3 (dcat:), DCAT-AP 1.x/2 (schema:), OWL-Time.
+PERIOD_ENDS = (
+    ("temporal_start", (DCAT.startDate, SCHEMA.startDate), TIME.hasBeginning),
+    ("temporal_end", (DCAT.endDate, SCHEMA.endDate), TIME.hasEnd),
+)
+TIME_VALUES = (
+    TIME.inXSDDate, TIME.inXSDDateTimeStamp, TIME.inXSDDateTime, TIME.inXSDgYear,
+    TIME.inXSDgYearMonth,
+)
+
+
 class Period(Codec):
-    """dct:temporal as a dct:PeriodOfTime with dcat:startDate / dcat:endDate (xsd:date)."""
+    """dct:temporal as a dct:PeriodOfTime with dcat:startDate / dcat:endDate (xsd:date).
+
+    Read from dcat:, schema: and time: (hasBeginning/hasEnd instants) forms. A date with
+    another precision (gYear, gYearMonth, dateTime) is stored as the first (start) or last
+    (end) day it covers, its lexical form kept in `<field>_as_written`, and written back so.
+    """
 
     fields = ("temporal_start", "temporal_end")
     predicate = DCT.temporal
@@ -318,24 +367,36 @@ class Period(Codec):
         start, end = rec.temporal_start, rec.temporal_end
         if start is None and end is None:
             return
+        extras = getattr(rec, "extras", None) or {}
         node = mint(s, fragment="temporal")
         out.triples.append((s, self.predicate, node))
         out.typed(node, DCT.PeriodOfTime, shared=False)
-        if start is not None:
-            out.triples.append((node, DCAT.startDate, Lit(date_lex(start), "", XSD.date)))
-        if end is not None:
-            out.triples.append((node, DCAT.endDate, Lit(date_lex(end), "", XSD.date)))
+        for value, predicate, key in (
+            (start, DCAT.startDate, "temporal_start"),
+            (end, DCAT.endDate, "temporal_end"),
+        ):
+            if value is None:
+                continue
+            lex = as_written_lex(extras.get(f"{key}_as_written"), value) or date_lex(value)
+            out.triples.append((node, predicate, Lit(lex, "", datatype_of(lex))))
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:
         for node in scope.objects(s, self.predicate):
             found: dict[str, Any] = {}
-            start = read_date(scope.value(node, DCAT.startDate))
-            end = read_date(scope.value(node, DCAT.endDate))
-            if start is not None:
-                found["temporal_start"] = start
-            if end is not None:
-                found["temporal_end"] = end
+            extras: dict[str, str] = {}
+            for key, direct, instant in PERIOD_ENDS:
+                values = [v for p in direct for v in scope.objects(node, p)]
+                for moment in scope.objects(node, instant):
+                    values += [v for p in TIME_VALUES for v in scope.objects(moment, p)]
+                written = next((w for w in map(read_written, values) if w is not None), None)
+                if written is None:
+                    continue
+                found[key] = written.start if key == "temporal_start" else written.end
+                if written.precision != "date":
+                    extras[f"{key}_as_written"] = written.lexical
             if found:
+                if extras:
+                    found["extras"] = extras
                 return found
         return {}
 
@@ -363,6 +424,13 @@ class LicenseLink(Codec):
         license_id = self._license_id(rec, out)
         node = ctx.license_uri(license_id)
         if license_id is None or node is None:
+            # A licence we do not list, kept from the source as an IRI: published again.
+            remote = iri((getattr(rec, "extras", None) or {}).get("remote_license"))
+            if remote is None and self.inherit and out.dataset is not None:
+                remote = iri((out.dataset.extras or {}).get("remote_license"))
+            if remote is not None and "://" in remote:
+                out.triples.append((s, self.predicate, remote))
+                out.typed(remote, DCT.LicenseDocument, shared=False)
             return
         out.triples.append((s, self.predicate, node))
         if out.typed(node, DCT.LicenseDocument):
@@ -371,14 +439,24 @@ class LicenseLink(Codec):
             out.triples.append((node, DCT.title, Lit(title, "ja")))
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:
+        """Our licence id; a licence IRI we do not list is kept as `remote_license` (on a
+        dataset through `license_id`, which the harvest keeps as the remote licence)."""
+        unknown: str | None = None
         for value in scope.iris(s, self.predicate):
             license_id = license_id_for(value, scope)
             if license_id is None:
+                unknown = unknown or value
                 continue
             if self.inherit and license_id == scope.dataset_license:
                 return {}
             return {self.fields[0]: license_id}
-        return {}
+        if unknown is None:
+            return {}
+        if not self.inherit:
+            return {self.fields[0]: unknown}
+        if unknown == scope.dataset_remote_license:
+            return {}
+        return {"extras": {"remote_license": unknown}}
 
 
 def license_id_for(uri: str, scope: ReadScope) -> str | None:
@@ -387,8 +465,11 @@ def license_id_for(uri: str, scope: ReadScope) -> str | None:
     loose = {_loose(k): v for k, v in scope.licenses.items()}
     if _loose(uri) in loose:
         return loose[_loose(uri)]
+    # Our own licence IRIs (…/license/<id>) from another instance, for ids we list.
     tail = uri.rstrip("/").rsplit("/license/", 1)
-    return tail[1] if len(tail) == 2 and "/" not in tail[1] else None
+    if len(tail) == 2 and "/" not in tail[1] and tail[1] in set(scope.licenses.values()):
+        return tail[1]
+    return None
 
 
 def _loose(uri: str) -> str:

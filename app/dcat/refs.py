@@ -17,7 +17,9 @@ from app.datasets.vocab import (
 )
 from app.dcat.codec import Codec, Emission, ReadScope
 from app.dcat.context import Context, parse_own_uri
+from app.dcat.coverage import eu_theme
 from app.dcat.iri import mint
+from app.dcat.kept import encode
 from app.dcat.namespaces import ADMS, DCAT, DCT, SKOS
 from app.dcat.triples import Iri, Lit, iri
 
@@ -37,16 +39,30 @@ class Themes(Codec):
             describe_concept(node, cat.title, ctx.category_scheme, out)
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:
+        """Our concepts by name; EU data themes through `EU_THEMES` (the theme IRI is kept
+        too, several share a category); other IRIs kept; others by their label."""
         names: list[str] = []
+        kept: list[Node] = []
         for node in scope.objects(s, self.predicate):
             own = parse_own_uri(str(node)) if isinstance(node, URIRef) else None
             if own is not None and own[0] == "category":
                 names.append(own[1])
-            else:
-                label = scope.text(node, SKOS.prefLabel)
-                if label:
-                    names.append(label)
-        return {"categories": sorted(set(names))} if names else {}
+                continue
+            mapped = eu_theme(str(node)) if isinstance(node, URIRef) else None
+            if mapped is not None:
+                names.append(mapped)
+                kept.append(node)
+                continue
+            label = scope.text(node, SKOS.prefLabel)
+            if label:
+                names.append(label)
+            elif isinstance(node, URIRef):
+                kept.append(node)
+                scope.notes.append(f"dcat:theme {node} is not a known theme: kept as extra")
+        found: dict[str, Any] = {"categories": sorted(set(names))} if names else {}
+        if kept:
+            found["extras"] = {self.predicate: encode(kept)}
+        return found
 
 
 def describe_concept(node: Iri, label: str, scheme: Iri, out: Emission, lang: str = "ja") -> None:
@@ -88,7 +104,7 @@ class Standard(Codec):
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:
         for value in scope.iris(s, self.predicate):
-            if not value.startswith(STANDARD_DATASET_SPEC + "#"):
+            if not value.startswith(STANDARD_DATASET_SPEC + "#") and "#kept-" not in value:
                 return {"conforms_to": value}
         return {}
 

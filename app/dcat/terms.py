@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from app.datasets.vocab import EU_FREQUENCY_BASE, FREQUENCIES, normalise_frequency
+from app.datasets.vocab import (
+    EU_FREQUENCY_BASE,
+    FREQUENCIES,
+    STANDARD_DATASET_SPEC,
+    normalise_frequency,
+)
 from app.dcat.codec import Term
 from app.dcat.codecs import (
-    Description,
     LangText,
     Link,
     Texts,
@@ -24,6 +28,7 @@ from app.dcat.codecs import (
     boolean,
     integer,
 )
+from app.dcat.coverage import MoreStandards, SpatialKept, Statements, Version
 from app.dcat.distribution import (
     AccessURL,
     Checksum,
@@ -31,6 +36,8 @@ from app.dcat.distribution import (
     FileFormat,
     MediaTypeLink,
 )
+from app.dcat.kept import KeptValues
+from app.dcat.multilingual import EU_CODES, DatasetLanguage, MultiText
 from app.dcat.namespaces import (
     DCAT,
     DCT,
@@ -53,25 +60,13 @@ from app.dcat.nodes import (
     PlaceName,
     PublisherType,
     RoleAttribution,
+    code_from_sac,
 )
 from app.dcat.plan import Ministries, PriorityFields, Summary
 from app.dcat.refs import MeasureLinks, NameIdentifier, Standard, StandardKind, Themes
 
 # ISO 639-1 (what we store) -> EU language authority code (what dct:language wants).
-LANGUAGES = {
-    "ja": "JPN",
-    "en": "ENG",
-    "zh": "ZHO",
-    "ko": "KOR",
-    "fr": "FRA",
-    "de": "DEU",
-    "es": "SPA",
-    "pt": "POR",
-    "it": "ITA",
-    "ru": "RUS",
-    "vi": "VIE",
-    "th": "THA",
-}
+LANGUAGES = EU_CODES
 
 
 def language(field: str) -> VocabTerm:
@@ -102,8 +97,8 @@ ORGANIZATION_TERMS: tuple[Term, ...] = (
 )
 
 DISTRIBUTION_TERMS: tuple[Term, ...] = (
-    Term("name", LangText("name", DCT.title)),
-    Term("description", LangText("description", DCT.description)),
+    Term("name", MultiText("name", DCT.title, dataset_language=True)),
+    Term("description", MultiText("description", DCT.description, dataset_language=True)),
     Term("url", AccessURL(), "falls back to the download URL, then to the distribution URI"),
     Term("download_url", Link("download_url", DCAT.downloadURL)),
     Term("format", FileFormat(), "EU file-type when known, else a labelled node"),
@@ -114,15 +109,17 @@ DISTRIBUTION_TERMS: tuple[Term, ...] = (
     Term("language", language("language")),
     Term("created", Timestamp("created", DCT.issued)),
     Term("last_modified", Timestamp("last_modified", DCT.modified)),
+    Term("extras", Statements(DCT.rights), "kept under the property IRI"),
+    Term("extras", KeptValues(), "what no row read, kept and published again"),
 )
 
 DATASET_TERMS: tuple[Term, ...] = (
     Term("id", Typed("id", DCT.identifier), "the UUID, as in the dataset URI"),
     Term("name", NameIdentifier(), "CKAN name as adms:identifier"),
-    Term("title", LangText("title", DCT.title)),
+    Term("title", MultiText("title", DCT.title), "every language: others in extras title@tag"),
     Term(
         "notes",
-        Description("notes", DCT.description, title="title", title_predicate=DCT.title),
+        MultiText("notes", DCT.description, fallback="title", fallback_predicate=DCT.title),
         "mandatory in DCAT-AP: the title stands in for an empty description",
     ),
     Term("tags", Texts("tags", DCAT.keyword)),
@@ -144,16 +141,21 @@ DATASET_TERMS: tuple[Term, ...] = (
             parse=normalise_frequency,
         ),
     ),
-    Term("language", language("language")),
+    Term("language", DatasetLanguage(), "every form; more languages in extras `languages`"),
     Term("spatial", PlaceName("spatial")),
     Term("spatial_code", AreaCode("spatial_code")),
+    Term("extras", SpatialKept(lambda uri: code_from_sac(uri) is not None), "IRIs, geometry"),
     Term("temporal_start, temporal_end", Period()),
     Term("issued", Timestamp("issued", DCT.issued, fallback="metadata_created")),
     Term("modified", Timestamp("modified", DCT.modified, fallback="metadata_modified")),
     Term("license", LicenseLink("license_id", source="license"), "also on each distribution"),
     Term("url", Link("url", DCAT.landingPage, cls=FOAF.Document)),
-    Term("version", Typed("version", DCAT.version)),
+    Term("version", Version(), "also owl:versionInfo, adms:version"),
     Term("conforms_to", Standard()),
+    Term("extras", MoreStandards(STANDARD_DATASET_SPEC + "#"), "every further conformsTo"),
+    Term("extras", Statements(DCT.rights), "kept under the property IRI"),
+    Term("extras", Statements(DCT.accessRights)),
+    Term("extras", Statements(DCT.provenance)),
     Term("standard_kind", StandardKind(), "自治体標準オープンデータセット definition"),
     Term("author, author_email", PersonAgent("author", "author_email", DCT.creator, "#creator")),
     Term(
@@ -167,6 +169,7 @@ DATASET_TERMS: tuple[Term, ...] = (
     ),
     Term("measures", MeasureLinks(), "the measure catalogue lists the dataset (dcat:dataset)"),
     Term("resources", Distributions(DISTRIBUTION_TERMS)),
+    Term("extras", KeptValues(), "what no row read, kept and published again"),
 )
 
 CATEGORY_TERMS: tuple[Term, ...] = (

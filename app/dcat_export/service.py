@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.accounts.actor import Actor
 from app.catalog import service as catalog_service
 from app.catalog.schemas import CategoryOut
+from app.common.bounds import MAX_INTEGER
 from app.config import Settings
 from app.datasets import repository as dataset_repo
 from app.datasets import service as dataset_service
@@ -48,9 +49,10 @@ class BadParameter(AppError):
 def parse_page(raw: str | None) -> int:
     if raw is None or raw == "":
         return 1
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_INTEGER:
         raise BadParameter(
-            f"page must be a positive whole number, not {raw!r}", {"page": ["Invalid"]}
+            f"page must be a whole number from 1 to {MAX_INTEGER}, not {raw!r}",
+            {"page": ["Invalid"]},
         )
     return int(raw)
 

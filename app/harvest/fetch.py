@@ -97,11 +97,41 @@ class Fetched:
         return value.split(";", 1)[0].strip().lower()
 
 
+NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form carries, which is where a packet to it ends up:
+    IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d, RFC 4291 §2.5.5.1), NAT64
+    (64:ff9b::/96 RFC 6052, 64:ff9b:1::/48 RFC 8215), 6to4 (2002::/16, RFC 3056) and the
+    Teredo client (2001::/32, RFC 4380)."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    low32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if any(ip in net for net in NAT64):
+        return low32
+    if ip in IPV4_COMPATIBLE and int(ip) > 1:  # :: and ::1 are themselves, not IPv4
+        return low32
+    return None
+
+
 def is_public(ip: IPAddress) -> bool:
     """Globally routable unicast: excludes private, loopback, link-local (169.254.169.254
-    metadata), shared (100.64/10, Alibaba metadata), reserved, multicast, unspecified."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    metadata), shared (100.64/10, Alibaba metadata), reserved, multicast, unspecified, and
+    IPv6 forms that embed such an IPv4 address (see `embedded_ipv4`)."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = embedded_ipv4(ip)
+        if inner is not None and not is_public(inner):
+            return False
+        if any(ip in net for net in NAT64[1:]):  # local-use NAT64 prefix: never global
+            return False
+        if inner is not None:
+            return True
     return ip.is_global and not ip.is_multicast
 
 

@@ -174,7 +174,7 @@ def prepare(
     placed, placed_notes = place_references(
         ctx.vocab, data, measures=ctx.measures, default_license=cfg.default_license
     )
-    notes += [*rec.notes, *placed_notes]
+    notes += placed_notes  # rec.notes (what the adapter kept) are added by import_record
     owner, unplaced = _owner(session, ctx, rec, notes)
     if unplaced:
         extras = dict(placed.extras or {})
@@ -425,6 +425,8 @@ def import_page(session: Session, ctx: Context, page: Page) -> None:
         if outcome is None:
             continue
         ctx.count(outcome.status)
+        if rec.notes:
+            outcome.message = "; ".join([m for m in (outcome.message, *rec.notes) if m])
         rows.append(
             {
                 "remote_key": rec.key,

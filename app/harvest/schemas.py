@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 from zoneinfo import available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.common.bounds import MAX_INTEGER
+from app.common.text import LIST_MAX, Line, Ref, Tag, Url
+from app.timeutil import Timestamp
 
 SourceType = Literal["ckan", "dcat", "catalog"]
 JOB_STATUSES = ("queued", "running", "finished", "failed")
@@ -19,15 +22,15 @@ class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # CKAN filters (organisation / group names on the remote portal)
-    organizations: list[str] = Field(default_factory=list)
-    organizations_exclude: list[str] = Field(default_factory=list)
-    groups: list[str] = Field(default_factory=list)
-    groups_exclude: list[str] = Field(default_factory=list)
+    organizations: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    organizations_exclude: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    groups: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    groups_exclude: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
     rows: int = Field(default=100, ge=1, le=1000, description="records per page requested")
     # Defaults given to every harvested dataset
-    default_tags: list[str] = Field(default_factory=list)
-    default_categories: list[str] = Field(default_factory=list)
-    default_license: str | None = None
+    default_tags: list[Tag] = Field(default_factory=list, max_length=LIST_MAX)
+    default_categories: list[Ref] = Field(default_factory=list, max_length=LIST_MAX)
+    default_license: Ref | None = None
     remote_organizations: bool | None = Field(
         default=None,
         description="use the remote organisation when one of that name exists here "
@@ -46,8 +49,8 @@ class SourceConfig(BaseModel):
     # Incremental runs (CKAN): by metadata_modified; a full run (which also detects
     # deletions) every `full_every_days` days, or when asked.
     incremental: bool = True
-    full_every_days: int = Field(default=7, ge=0)
-    incremental_overlap_minutes: int = Field(default=60, ge=0)
+    full_every_days: int = Field(default=7, ge=0, le=3650)
+    incremental_overlap_minutes: int = Field(default=60, ge=0, le=525_600)
     # Time zones of naive date-times in remote records (IANA names). CKAN writes naive UTC;
     # e-Gov's resource created/last_modified are Japan time: resource_timezone Asia/Tokyo.
     timezone: str = Field(default="UTC", description="zone of naive dataset times")
@@ -57,12 +60,12 @@ class SourceConfig(BaseModel):
     # Incremental CKAN runs also list the remote ids (package_list) to detect deletions.
     detect_deletions: bool = True
     # DCAT: force a parser instead of trusting Content-Type (turtle, xml, json-ld, nt)
-    format: str | None = None
+    format: Ref | None = None
     # Network limits
     timeout: float = Field(default=30, gt=0, le=600, description="seconds per read")
     max_page_mb: int = Field(default=64, ge=1, le=1024)
     retries: int = Field(default=1, ge=0, le=5)
-    max_pages: int = Field(default=100_000, ge=1)
+    max_pages: int = Field(default=100_000, ge=1, le=MAX_INTEGER)
 
     @field_validator("timezone", "resource_timezone")
     @classmethod
@@ -85,12 +88,12 @@ _ZONES: set[str] | None = None
 class SourceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(description="[a-z0-9_-]{2,100}")
-    title: str = ""
+    name: Ref = Field(description="[a-z0-9_-]{2,100}")
+    title: Line = ""
     type: SourceType
-    url: str
-    organization: str = Field(description="owner organisation (name or id)")
-    schedule: str = Field(default="0 3 * * *", description="cron, Japan time; default nightly")
+    url: Url
+    organization: Ref = Field(description="owner organisation (name or id)")
+    schedule: Ref = Field(default="0 3 * * *", description="cron, Japan time; default nightly")
     config: SourceConfig = Field(default_factory=SourceConfig)
     active: bool = True
 
@@ -98,10 +101,10 @@ class SourceIn(BaseModel):
 class SourcePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = None
-    url: str | None = None
-    organization: str | None = None
-    schedule: str | None = None
+    title: Line | None = None
+    url: Url | None = None
+    organization: Ref | None = None
+    schedule: Ref | None = None
     config: SourceConfig | None = None
     active: bool | None = None
 
@@ -122,9 +125,9 @@ class JobOut(BaseModel):
     trigger: str
     mode: str
     full: bool
-    created: datetime
-    started: datetime | None
-    finished: datetime | None
+    created: Timestamp
+    started: Timestamp | None
+    finished: Timestamp | None
     stats: JobStats
     message: str
 
@@ -143,9 +146,9 @@ class SourceOut(BaseModel):
     schedule: str
     config: SourceConfig
     active: bool
-    next_run_at: datetime | None
-    created: datetime
-    modified: datetime
+    next_run_at: Timestamp | None
+    created: Timestamp
+    modified: Timestamp
     last_job: JobOut | None = None
 
 

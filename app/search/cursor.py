@@ -8,8 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from app.common.bounds import MAX_INTEGER
 from app.errors import SearchQueryError
 from app.search.repository import SortValue
+from app.timeutil import to_naive_utc
 
 _DATETIME_COLUMNS = frozenset({"metadata_modified", "metadata_created"})
 
@@ -43,7 +45,7 @@ def decode_cursor(cursor: str, sort: str, columns: Sequence[str] | None) -> int 
         raise _bad("made for another sort")
     if columns is None:
         offset = payload.get("o")
-        if not isinstance(offset, int) or offset < 0:
+        if not isinstance(offset, int) or not 0 <= offset <= MAX_INTEGER:
             raise _bad("not a cursor for this sort")
         return offset
     values = payload.get("k")
@@ -54,7 +56,10 @@ def decode_cursor(cursor: str, sort: str, columns: Sequence[str] | None) -> int 
         if not isinstance(value, str):
             raise _bad("not a cursor for this sort")
         try:
-            out.append(datetime.fromisoformat(value) if column in _DATETIME_COLUMNS else value)
+            if column in _DATETIME_COLUMNS:
+                out.append(to_naive_utc(datetime.fromisoformat(value)))
+            else:
+                out.append(value)
         except ValueError:
             raise _bad("not a cursor for this sort") from None
     return out

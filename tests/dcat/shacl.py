@@ -10,7 +10,15 @@ import pyshacl
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
-STANDARDS = Path(__file__).resolve().parents[2].parent / "shared" / "standards" / "dcat-ap"
+# ../shared next to the checkout (a worktree may sit one level deeper): the nearest ancestor's.
+STANDARDS = next(
+    (
+        found
+        for parent in Path(__file__).resolve().parents
+        if (found := parent / "shared" / "standards" / "dcat-ap").is_dir()
+    ),
+    Path(__file__).resolve().parents[2].parent / "shared" / "standards" / "dcat-ap",
+)
 SHAPES = STANDARDS / "3.0.1" / "shapes"
 
 
@@ -49,10 +57,24 @@ DATE_PROPERTIES = (
     "http://www.w3.org/ns/dcat#startDate",
     "http://www.w3.org/ns/dcat#endDate",
 )
+# DateOrDateTimeDataType_Shape of shapes.ttl: date, dateTime, gYear or gYearMonth.
 DATE_TYPES = (
     "http://www.w3.org/2001/XMLSchema#date",
     "http://www.w3.org/2001/XMLSchema#dateTime",
+    "http://www.w3.org/2001/XMLSchema#gYear",
+    "http://www.w3.org/2001/XMLSchema#gYearMonth",
 )
+
+
+def _year_form(lit: object) -> bool:
+    """rdflib gives gYear/gYearMonth no Python value: check their lexical form instead."""
+    import re
+
+    from rdflib import Literal
+
+    assert isinstance(lit, Literal)
+    pattern = r"^-?\d{4}$" if str(lit.datatype).endswith("gYear") else r"^-?\d{4}-\d{2}$"
+    return re.match(pattern, str(lit)) is not None
 
 
 def date_violations(data: Graph) -> list[str]:
@@ -67,7 +89,7 @@ def date_violations(data: Graph) -> list[str]:
                 isinstance(o, Literal)
                 and str(o.datatype) in DATE_TYPES
                 and not o.ill_typed
-                and o.value is not None
+                and (o.value is not None or _year_form(o))
             )
             if not ok:
                 found.append(f"{s} {prop} {o!r}")

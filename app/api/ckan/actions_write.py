@@ -97,7 +97,9 @@ def package_patch(ctx: ActionContext, data: dict[str, Any]) -> dict[str, Any]:
     require_authenticated(ctx.actor)
     ref = require(data, "id", "name")
     patch = _package_input(data)
-    merged = package_dict(dataset_service.get_dataset(ctx.session, ctx.actor, ref))
+    # Read under the row lock: the merge must start from the latest committed version.
+    current = dataset_service.get_dataset(ctx.session, ctx.actor, ref, for_update=True)
+    merged = package_dict(current)
     # Resources left out stay untouched (sending them back would rewrite every one).
     merged.pop("resources", None)
     _let_patch_win(merged, patch)

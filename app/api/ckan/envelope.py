@@ -97,7 +97,7 @@ def error_response(settings: Settings, action: str, exc: AppError) -> JSONBody:
         return JSONBody(f"Bad request - {exc.message}", status_code=400)
     status, error = error_content(exc)
     body = {"help": help_url(settings, action), "success": False, "error": error}
-    return JSONBody(body, status_code=status)
+    return JSONBody(body, status_code=status, headers=exc.headers or None)
 
 
 def is_ckan_path(path: str) -> bool:

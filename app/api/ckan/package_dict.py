@@ -17,7 +17,7 @@ from app.datasets.ckan_input import PROMOTED_EXTRAS
 from app.datasets.egov import egov_fields
 from app.datasets.schemas import DatasetOut, OrganizationRef, ResourceOut
 from app.models import DatasetActivity
-from app.timeutil import ckan_format
+from app.timeutil import ckan_format, to_naive_utc
 
 # CKAN's activity types for our history records.
 ACTIVITY_TYPES = {
@@ -31,7 +31,9 @@ ACTIVITY_TYPES = {
 def _text(value: str | date | datetime | None) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return to_naive_utc(value).isoformat()  # CKAN's naive UTC, also for `Z` snapshots
+    if isinstance(value, date):
         return value.isoformat()
     return value
 

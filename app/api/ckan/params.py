@@ -8,18 +8,17 @@ without a body falls back to the query string, as CKAN does for read actions.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
+from app.api import json_input
 from app.api.ckan.envelope import BadRequest
+from app.common.bounds import MAX_INTEGER
 from app.errors import Invalid
 
-# Larger offsets and limits cannot be meant, and do not fit the databases' integers.
-MAX_INTEGER = 2**31 - 1
 TRUE = frozenset({"true", "1", "yes", "on", "t", "y"})
 FALSE = frozenset({"false", "0", "no", "off", "f", "n", ""})
 
@@ -36,7 +35,9 @@ def _maybe_json(value: str) -> Any:
     text = value.strip()
     if text[:1] in ("[", "{"):
         try:
-            decoded = json.loads(text)
+            decoded = json_input.loads(text)
+        except json_input.JSONInputError as exc:
+            raise BadRequest(f"JSON Error: {exc}") from exc
         except ValueError:
             return value
         if isinstance(decoded, list | dict):
@@ -78,7 +79,7 @@ async def _form_dict(request: Request) -> dict[str, Any]:
 
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(raw)
+        data = json_input.loads(raw)
     except ValueError as exc:
         raise BadRequest(f"JSON Error: Error decoding JSON data. Error: {exc}") from exc
     if not isinstance(data, dict):
@@ -165,8 +166,9 @@ def get_int(
         raise Invalid(f"{key}: {message}", {key: [message]})
     if maximum is not None:
         return min(number, maximum)
-    if number > MAX_INTEGER:
-        raise Invalid(f"{key} is too large", {key: [f"Must be at most {MAX_INTEGER}"]})
+    if not -MAX_INTEGER <= number <= MAX_INTEGER:
+        message = f"Must be between {-MAX_INTEGER} and {MAX_INTEGER}"
+        raise Invalid(f"{key}: {message}", {key: [message]})
     return number
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
 
-from app.api.auth import SessionDep, current_actor
+from app.api.auth import current_actor
 from app.api.ckan import actions_read, actions_write, package_search
 from app.api.ckan.envelope import BadRequest, JSONBody, success
 from app.api.ckan.params import ActionRequest, data_dict, read_request, require
 from app.api.ckan.registry import Action, ActionContext
+from app.api.sessions import session_for
 from app.config import Settings
 from app.errors import NotFound
 
@@ -41,6 +43,15 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+def _writes(request: Request) -> bool:
+    """Side-effect-free actions get a read session even by POST (ckanapi posts every call)."""
+    action = ACTIONS.get(request.path_params.get("name", ""))
+    return action is None or not action.read
+
+
+CkanSessionDep = Annotated[Session, Depends(session_for(_writes), scope="function")]
+
+
 @router.get("/api/3")
 @router.get("/api")
 def api_version() -> JSONBody:
@@ -52,7 +63,7 @@ def api_version() -> JSONBody:
 def call_action(
     name: str,
     request: Request,
-    session: SessionDep,
+    session: CkanSessionDep,
     req: Annotated[ActionRequest, Depends(read_request)],
 ) -> JSONBody:
     action = ACTIONS.get(name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from app.accounts import service
 from app.accounts.schemas import (
@@ -15,14 +15,23 @@ from app.accounts.schemas import (
     UserOut,
 )
 from app.api.auth import ActorDep, SessionDep
+from app.api.json_input import CheckedJSONRoute
 from app.config import get_settings
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], route_class=CheckedJSONRoute)
 
 
 @router.post("/tokens", response_model=NewToken, status_code=201)
-def create_token(session: SessionDep, actor: ActorDep, data: TokenCreate) -> NewToken:
-    """A new API token, shown once. Authenticate with a token, or send `user` and `password`."""
+def create_token(
+    request: Request, session: SessionDep, actor: ActorDep, data: TokenCreate
+) -> NewToken:
+    """A new API token, shown once. Authenticate with a token, or send `user` and `password`.
+
+    Password logins are rate limited per client IP and per user name (`rate_limit_login`):
+    429 with `Retry-After` past the limit.
+    """
+    if data.user is not None and data.password is not None:
+        request.app.state.rate_limits.check_login_user(data.user)
     return service.create_token(session, actor, data, get_settings().token_default_days)
 
 

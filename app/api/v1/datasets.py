@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel
 
 from app.api.auth import ActorDep, SessionDep
+from app.api.json_input import CheckedJSONRoute
+from app.common.bounds import MAX_INTEGER
 from app.datasets import resources as resource_service
 from app.datasets import service
+from app.datasets.languages import LANG_PATTERN, in_language
 from app.datasets.schemas import (
     DatasetCreate,
     DatasetOut,
@@ -22,13 +24,14 @@ from app.datasets.schemas import (
     ResourcePatch,
 )
 from app.errors import Invalid, NotFound, PreconditionFailed
+from app.timeutil import Timestamp, UtcDateTime
 
-router = APIRouter(prefix="/datasets", tags=["datasets"])
+router = APIRouter(prefix="/datasets", tags=["datasets"], route_class=CheckedJSONRoute)
 
 
 class ActivityOut(BaseModel):
     id: int
-    timestamp: datetime
+    timestamp: Timestamp
     activity_type: str
     user_id: str | None
     changes: dict[str, object]
@@ -55,6 +58,16 @@ def _with_etag(response: Response, ds: DatasetOut) -> DatasetOut:
     return ds
 
 
+LangQuery = Annotated[
+    str | None,
+    Query(
+        pattern=LANG_PATTERN,
+        description="BCP 47 tag: title, notes and resource texts in this language where the "
+        "dataset has them (RFC 4647 basic filtering, `en` matches `en-GB`)",
+    ),
+]
+
+
 @router.get("", response_model=DatasetPage)
 def list_datasets(
     session: SessionDep,
@@ -64,12 +77,13 @@ def list_datasets(
     category: str | None = None,
     measure: str | None = None,
     tag: str | None = None,
-    modified_since: datetime | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    modified_since: UtcDateTime | None = None,
+    page: Annotated[int, Query(ge=1, le=MAX_INTEGER)] = 1,
     limit: Annotated[int, Query(ge=1, le=1000)] = 20,
     cursor: str | None = None,
+    lang: LangQuery = None,
 ) -> DatasetPage:
-    return service.list_datasets(
+    found = service.list_datasets(
         session,
         actor,
         organization=organization,
@@ -82,6 +96,9 @@ def list_datasets(
         limit=limit,
         cursor=cursor,
     )
+    if lang:
+        found = found.model_copy(update={"items": [in_language(d, lang) for d in found.items]})
+    return found
 
 
 @router.post("", response_model=DatasetOut, status_code=201)
@@ -95,12 +112,17 @@ def create_dataset(
 
 @router.get("/{ref}", response_model=DatasetOut, responses={304: {"description": "Not modified"}})
 def get_dataset(
-    session: SessionDep, actor: ActorDep, ref: str, request: Request, response: Response
+    session: SessionDep,
+    actor: ActorDep,
+    ref: str,
+    request: Request,
+    response: Response,
+    lang: LangQuery = None,
 ) -> DatasetOut | Response:
     ds = service.get_dataset(session, actor, ref)
-    if request.headers.get("if-none-match") == etag(ds):
+    if not lang and request.headers.get("if-none-match") == etag(ds):
         return Response(status_code=304, headers={"ETag": etag(ds)})
-    return _with_etag(response, ds)
+    return in_language(_with_etag(response, ds), lang)
 
 
 @router.put("/{ref}", response_model=DatasetOut)
@@ -112,7 +134,7 @@ def replace_dataset(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> DatasetOut:
-    current = service.get_dataset(session, actor, ref)
+    current = service.get_dataset(session, actor, ref, for_update=True)
     revision = parse_if_match(if_match, current.id)
     ds = service.update_dataset(session, actor, ref, data, mode="replace", if_match=revision)
     return _with_etag(response, ds)
@@ -127,7 +149,7 @@ def patch_dataset(
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
 ) -> DatasetOut:
-    current = service.get_dataset(session, actor, ref)
+    current = service.get_dataset(session, actor, ref, for_update=True)
     revision = parse_if_match(if_match, current.id)
     ds = service.update_dataset(session, actor, ref, data, mode="patch", if_match=revision)
     return _with_etag(response, ds)
@@ -149,7 +171,7 @@ def dataset_activity(
     actor: ActorDep,
     ref: str,
     limit: Annotated[int, Query(ge=1, le=100)] = 31,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
 ) -> list[ActivityOut]:
     rows = service.activity_list(session, actor, ref, limit=limit, offset=offset)
     return [

@@ -18,7 +18,8 @@ def error_body(
 
 
 def app_error_response(exc: AppError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else {}
+    headers.update(exc.headers)
     return JSONResponse(
         error_body(exc.kind, exc.message, exc.fields), status_code=exc.status_code, headers=headers
     )
@@ -37,7 +38,13 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 def validation_response(exc: RequestValidationError) -> JSONResponse:
     fields: dict[str, list[str]] = {}
     for err in exc.errors():
-        fields.setdefault(_field_path(tuple(err.get("loc", ()))), []).append(str(err.get("msg")))
+        message = str(err.get("msg"))
+        if err.get("type") == "json_invalid":
+            # The parser's reason (app.api.json_input's bounds included) says what to fix.
+            message = f"{message}: {(err.get('ctx') or {}).get('error', '')}"
+            fields.setdefault("body", []).append(message)
+            continue
+        fields.setdefault(_field_path(tuple(err.get("loc", ()))), []).append(message)
     return JSONResponse(
         error_body(
             "Validation Error", "The request is not valid: see the message for each field", fields

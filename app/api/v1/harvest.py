@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.auth import ActorDep, SessionDep
+from app.api.json_input import CheckedJSONRoute
+from app.common.bounds import MAX_INTEGER
 from app.errors import Invalid
 from app.harvest import service
 from app.harvest.schemas import (
@@ -18,7 +20,7 @@ from app.harvest.schemas import (
     SourcePatch,
 )
 
-router = APIRouter(prefix="/harvest", tags=["harvest"])
+router = APIRouter(prefix="/harvest", tags=["harvest"], route_class=CheckedJSONRoute)
 
 
 @router.get("/sources", response_model=list[SourceOut])
@@ -82,7 +84,7 @@ def job_report(
     job_id: str,
     status: Annotated[str | None, Query(description=", ".join(RECORD_STATUSES))] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
 ) -> JobReport:
     """The job's stats and message, and its records with remote id/URL, status, message."""
     if status is not None and status not in RECORD_STATUSES:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from app.api.auth import ActorDep, SessionDep
 from app.catalog import service as catalog_service
 from app.catalog.schemas import CategoryOut, LicenseOut
+from app.common.bounds import MAX_INTEGER
 from app.measures import service as measure_service
 from app.measures.schemas import MeasureDetail, MeasurePage
 from app.organizations import service as org_service
@@ -39,7 +40,7 @@ def list_organizations(
     kind: Annotated[str | None, Query(description="ministry, prefecture or municipality")] = None,
     prefecture: Annotated[str | None, Query(description="都道府県 name or 2-digit code")] = None,
     q: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_INTEGER)] = 1,
     limit: Annotated[int, Query(ge=1, le=2000)] = 100,
 ) -> OrganizationPage:
     return org_service.list_organizations(

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from app.api.auth import ActorDep, SessionDep
+from app.common.bounds import MAX_INTEGER
 from app.datasets.schemas import DatasetOut
 from app.errors import SearchQueryError
 from app.search import service
 from app.search.params import FACET_FIELDS, FILTER_FIELDS, FieldFilter, RangeFilter, SearchParams
 from app.search.query import QuerySyntaxError, parse
-from app.timeutil import to_naive_utc
+from app.timeutil import UtcDateTime, to_naive_utc
 
 router = APIRouter(tags=["search"])
 
@@ -75,19 +76,19 @@ def search(
     fq: Annotated[
         list[str], Query(description="filters in the query language: -field:value, a OR b")
     ] = [],  # noqa: B006
-    modified_since: datetime | None = None,
-    modified_until: datetime | None = None,
-    created_since: datetime | None = None,
-    created_until: datetime | None = None,
+    modified_since: UtcDateTime | None = None,
+    modified_until: UtcDateTime | None = None,
+    created_since: UtcDateTime | None = None,
+    created_until: UtcDateTime | None = None,
     sort: Annotated[str, Query(description="relevance, metadata_modified desc, ...")] = (
         "relevance"
     ),
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_INTEGER)] = 1,
     limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = 20,
     cursor: str | None = None,
     facet: Annotated[list[str], Query(description=", ".join(sorted(FACET_FIELDS)))] = [],  # noqa: B006
     facet_limit: Annotated[int, Query(ge=-1, le=1000)] = 50,
-    facet_mincount: Annotated[int, Query(ge=0)] = 1,
+    facet_mincount: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 1,
     include_drafts: bool = False,
 ) -> SearchPage:
     by_field = {

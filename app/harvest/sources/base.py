@@ -38,7 +38,7 @@ class RemoteRecord:
     modified: datetime | None = None
     url: str = ""
     error: str | None = None
-    # What the adapter kept aside while reading the record (named in the record's message).
+    # What the adapter repaired, dropped or kept as extras: added to the record's message.
     notes: list[str] = field(default_factory=list)
     # The source says it is gone (change-feed tombstone).
     tombstone: bool = False

@@ -1,29 +1,34 @@
 """DCAT sources: one RDF document, or a catalogue paged with hydra (nextPage), in Turtle,
 RDF/XML, JSON-LD or N-Triples (chosen by config `format`, else Content-Type, else the URL).
 
-Datasets are read with the DCAT layer's own mapping (`app.dcat.graph.dataset_from_graph`, the
-table the export uses), one page (one parsed graph) at a time. Identity is the dataset URI;
-dct:identifier serves to flag the same dataset arriving from two sources. Every run is a full
-run (DCAT has no standard "changed since"), so datasets missing from a complete read are
-deletion candidates. Remote JSON-LD contexts are fetched through the guarded client, never
-by the RDF parser itself.
+Datasets are read with the DCAT layer's own mapping (`app.dcat.graph.read_dataset`, the
+table the export uses), one page (one parsed graph) at a time. Identity is the dataset URI,
+else (blank nodes) its dct:identifier, else a content hash; dct:identifier also flags the same
+dataset arriving from two sources. Each record is read in isolation: one that can't be read is
+counted as errored with the reason, and what was repaired or kept is said in its message.
+Every run is a full run (DCAT has no standard "changed since"), so datasets missing from a
+complete read are deletion candidates. Documents are parsed by `app.dcat.parse` (no XML
+entities, a time budget; JSON-LD contexts from shipped copies or the guarded client, never
+fetched by the RDF library itself).
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any
 
-import orjson
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from app.dcat.formats import BY_EXT, FORMATS
-from app.dcat.graph import dataset_from_graph, dataset_subjects
-from app.dcat.namespaces import HYDRA
+from app.dcat.graph import all_dataset_subjects, dataset_identifier, read_dataset
+from app.dcat.jsonld_contexts import ContextRefused, ContextResolver
+from app.dcat.namespaces import DCAT, HYDRA
+from app.dcat.parse import Parsed, ParseError, parse_document
 from app.errors import AppError
 from app.harvest.fetch import Fetched, GuardedClient
+from app.harvest.importer import content_hash
 from app.harvest.schemas import SourceConfig
 from app.harvest.sources.base import LoopGuard, Page, RemoteRecord, RunPlan, SourceError
 
@@ -34,7 +39,6 @@ ACCEPT = (
 PARSERS: dict[str, str] = {mt: f.parser for f in FORMATS for mt in f.accept}
 PARSERS.update({"application/xml": "xml", "text/xml": "xml", "text/n3": "n3"})
 NEXT = (URIRef(HYDRA.nextPage), URIRef(f"{HYDRA.ns}next"))
-MAX_CONTEXT_DEPTH = 4
 
 
 def parser_for(config_format: str | None, fetched: Fetched) -> str:
@@ -48,6 +52,34 @@ def parser_for(config_format: str | None, fetched: Fetched) -> str:
         if path.endswith(f".{fmt.ext}"):
             return fmt.parser
     return "turtle"
+
+
+def _node_hash(graph: Graph, subject: Node) -> str:
+    """A key for a record that could not be read and has no IRI or identifier."""
+    lines = sorted(f"{p.n3()} {o.n3()}" for p, o in graph.predicate_objects(subject))
+    return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _repair_notes(graph: Graph, subject: Node, repairs: Mapping[str, str]) -> list[str]:
+    """The language tags repaired or dropped in the literals of this dataset's nodes."""
+    if not repairs:
+        return []
+    nodes = [subject, *graph.objects(subject, URIRef(DCAT.distribution))]
+    tags = {
+        lit.language
+        for n in nodes
+        for _p, lit in graph.predicate_objects(n)
+        if isinstance(lit, Literal)
+    }
+    said = [
+        f"language tag {bad!r} repaired to {good!r}"
+        for bad, good in sorted(repairs.items())
+        if good and good in tags
+    ]
+    dropped = [bad for bad, good in sorted(repairs.items()) if not good]
+    if dropped:
+        said.append(f"malformed language tags dropped in the document: {', '.join(dropped)}")
+    return said
 
 
 def _uuid_or_none(value: str | None) -> str | None:
@@ -71,66 +103,51 @@ class DcatSource:
         self.licenses = dict(licenses or {})
         self.complete = False
         self.cursor: str | None = None
-        self._contexts: dict[str, Any] = {}
+        # JSON-LD contexts: shipped copies first, else through the guarded client, never
+        # by the RDF library (issue 10 item 5).
+        self.contexts = ContextResolver(self._fetch_context)
 
-    # JSON-LD: remote contexts come through the guarded client and are inlined.
+    def _fetch_context(self, url: str) -> bytes:
+        return self.client.get(url, headers={"Accept": "application/ld+json"}).content
 
-    def _remote_context(self, url: str, depth: int) -> Any:
-        if url not in self._contexts:
-            fetched = self.client.get(url, headers={"Accept": "application/ld+json"})
-            try:
-                doc = orjson.loads(fetched.content)
-            except orjson.JSONDecodeError as exc:
-                raise SourceError(f"invalid JSON-LD context at {url}: {exc}") from exc
-            context = doc.get("@context", {}) if isinstance(doc, dict) else {}
-            self._contexts[url] = self._inline(context, depth + 1)
-        return self._contexts[url]
-
-    def _inline(self, context: Any, depth: int) -> Any:
-        if depth > MAX_CONTEXT_DEPTH:
-            raise SourceError("JSON-LD contexts nested too deep")
-        if isinstance(context, str):
-            return self._remote_context(context, depth)
-        if isinstance(context, list):
-            return [self._inline(c, depth) for c in context]
-        return context
-
-    def _inline_all(self, node: Any, depth: int = 0) -> Any:
-        if isinstance(node, dict):
-            return {
-                k: self._inline(v, depth) if k == "@context" else self._inline_all(v, depth)
-                for k, v in node.items()
-            }
-        if isinstance(node, list):
-            return [self._inline_all(v, depth) for v in node]
-        return node
-
-    def _graph(self, fetched: Fetched) -> Graph:
+    def _graph(self, fetched: Fetched) -> Parsed:
         parser = parser_for(self.config.format, fetched)
-        graph = Graph()
         try:
-            if parser == "json-ld":
-                doc = self._inline_all(orjson.loads(fetched.content))
-                graph.parse(data=orjson.dumps(doc), format="json-ld", publicID=fetched.url)
-            else:
-                graph.parse(data=fetched.content, format=parser, publicID=fetched.url)
-        except SourceError:
-            raise
-        except Exception as exc:  # rdflib raises many unrelated types for bad input
-            raise SourceError(
-                f"invalid RDF ({parser}) from {fetched.url}: {type(exc).__name__}: {exc}"[:500]
-            ) from exc
-        return graph
+            return parse_document(fetched.content, parser, fetched.url, self.contexts)
+        except ContextRefused as exc:
+            raise SourceError(f"JSON-LD context refused in {fetched.url}: {exc}") from exc
+        except ParseError as exc:
+            raise SourceError(f"{exc} (from {fetched.url})"[:500]) from exc
 
-    def _record(self, graph: Graph, subject: Node) -> RemoteRecord:
-        uri = str(subject)
-        rec = RemoteRecord(key=uri, remote_id=uri, remote_uri=uri, url=uri)
+    def _record(self, parsed: Parsed, subject: Node) -> RemoteRecord:
+        """One dataset, isolated: whatever goes wrong is this record's error, not the job's.
+
+        Identity: the dataset IRI; for a blank node its dct:identifier; else a hash of its
+        content, which can't be updated, only replaced (the record says so)."""
+        graph = parsed.graph
+        uri = str(subject) if isinstance(subject, URIRef) else None
+        identifier = dataset_identifier(graph, subject)
+        key = uri or (f"identifier:{identifier}" if identifier else "")
+        rec = RemoteRecord(key=key, remote_id=uri or identifier, remote_uri=uri, url=uri or "")
         try:
-            rec.data, rec.identifier = dataset_from_graph(graph, subject, self.licenses)
+            rec.data, rec.identifier, notes = read_dataset(graph, subject, self.licenses)
         except AppError as exc:
             details = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
             rec.error = f"{exc.message}{' (' + details + ')' if details else ''}"
+            rec.key = rec.key or _node_hash(graph, subject)
             return rec
+        except Exception as exc:  # one unreadable record must not stop the feed
+            rec.error = f"unreadable dataset: {type(exc).__name__}: {exc}"[:500]
+            rec.key = rec.key or _node_hash(graph, subject)
+            return rec
+        if not rec.key:
+            rec.key = "sha256:" + content_hash(rec.data)
+            notes.insert(
+                0,
+                "no IRI and no dct:identifier: identified by a hash of its content, so a "
+                "change arrives as a new dataset (the old one is deleted), never as an update",
+            )
+        rec.notes = _repair_notes(graph, subject, parsed.repairs) + notes
         rec.wanted_id = _uuid_or_none(rec.identifier)
         rec.remote_org = rec.data.owner_org
         rec.modified = rec.data.modified
@@ -144,9 +161,9 @@ class DcatSource:
                 break
             guard.visit(url)
             fetched = self.client.get(url, headers={"Accept": ACCEPT})
-            graph = self._graph(fetched)
-            yield Page([self._record(graph, s) for s in dataset_subjects(graph)])
-            url = next((str(o) for p in NEXT for o in graph.objects(None, p)), None)
+            parsed = self._graph(fetched)
+            yield Page([self._record(parsed, s) for s in all_dataset_subjects(parsed.graph)])
+            url = next((str(o) for p in NEXT for o in parsed.graph.objects(None, p)), None)
         else:
             raise SourceError(
                 f"more than {self.config.max_pages} pages: stopped (config max_pages)"

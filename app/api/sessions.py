@@ -1,0 +1,185 @@
+"""The request's database session: admission, read or write, and when it ends.
+
+- Admission: at most `db_sessions` requests hold a session at once; the rest wait in the event
+  loop (no thread, no connection) for up to `db_queue_timeout` seconds, then get 503 with
+  `Retry-After`. On SQLite one writer at a time is admitted (SQLite serialises writes anyway),
+  so writers queue here instead of holding threads while they wait for the lock.
+- Read or write: safe methods (GET, HEAD, OPTIONS) and CKAN actions that are side-effect free
+  get a read session (BEGIN DEFERRED on SQLite); everything else a write session (IMMEDIATE).
+- End: the dependency has FastAPI's "function" scope, so the transaction commits (or rolls back)
+  after the handler returns and before the response is sent; a streamed body never holds it.
+- Overload: a pool checkout timeout or SQLite's "database is locked" becomes 503 + Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated
+
+import anyio
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import make_read_sessionmaker, make_sessionmaker, session_scope, take_deferred_writes
+from app.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class Gate:
+    """Bounded admission to the database for requests (one per application)."""
+
+    sessions: int
+    write_slots: int | None
+    queue_timeout: float
+    max_waiting: int
+    _all: anyio.Semaphore = field(init=False)
+    _writes: anyio.Semaphore | None = field(init=False)
+    waiting: int = 0
+
+    def __post_init__(self) -> None:
+        self._all = anyio.Semaphore(self.sessions)
+        self._writes = anyio.Semaphore(self.write_slots) if self.write_slots else None
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.queue_timeout / 2))
+
+    def _refuse(self) -> Unavailable:
+        return Unavailable(
+            "The catalogue is busy: too many requests are waiting for the database; "
+            "retry after the number of seconds in Retry-After",
+            retry_after=self.retry_after,
+        )
+
+    @asynccontextmanager
+    async def enter(self, write: bool) -> AsyncIterator[None]:
+        if self.waiting >= self.max_waiting:
+            raise self._refuse()
+        semaphores = [s for s in (self._writes if write else None, self._all) if s is not None]
+        taken: list[anyio.Semaphore] = []
+        self.waiting += 1
+        try:
+            with anyio.move_on_after(self.queue_timeout):
+                for semaphore in semaphores:  # the write slot first: a waiting writer
+                    await semaphore.acquire()  # must not hold a reader's place
+                    taken.append(semaphore)
+        finally:
+            self.waiting -= 1
+        try:
+            if len(taken) < len(semaphores):
+                raise self._refuse()
+            yield
+        finally:
+            for semaphore in reversed(taken):
+                semaphore.release()
+
+
+@dataclass
+class RequestDatabase:
+    """What the lifespan puts on `app.state.db`: both session factories and the gate."""
+
+    engine: Engine
+    write_sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
+    gate: Gate
+
+
+def request_database(
+    engine: Engine, *, sessions: int, queue_timeout: float, max_waiting: int
+) -> RequestDatabase:
+    sqlite = engine.dialect.name == "sqlite"
+    gate = Gate(sessions, 1 if sqlite else None, queue_timeout, max_waiting)
+    return RequestDatabase(engine, make_sessionmaker(engine), make_read_sessionmaker(engine), gate)
+
+
+def overload_error(exc: BaseException, retry_after: int) -> Unavailable | None:
+    """The 503 for a pool timeout or a SQLite lock timeout; None for any other error."""
+    if isinstance(exc, sa_exc.TimeoutError):
+        return Unavailable(
+            "The catalogue is busy: no database connection was free; retry later", retry_after
+        )
+    if isinstance(exc, sa_exc.OperationalError):
+        text = str(exc.orig).lower()
+        if "database is locked" in text or "database is busy" in text:
+            return Unavailable(
+                "The catalogue is busy: the database is locked by another writer; retry later",
+                retry_after,
+            )
+    return None
+
+
+async def _in_thread(fn: Callable[[], None]) -> None:
+    # Shielded: a client that disconnects must not leave the transaction open.
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(fn)
+
+
+_background: set[asyncio.Task[None]] = set()
+
+
+def _run_deferred(db: RequestDatabase, work: list[Callable[[Session], None]]) -> None:
+    """A read's bookkeeping writes, after its response, in one short write transaction."""
+
+    def run() -> None:
+        try:
+            with session_scope(db.write_sessions) as session:
+                for item in work:
+                    item(session)
+        except Exception:  # bookkeeping (last_used) is best effort; never fail the request
+            log.warning("deferred write after a read request failed", exc_info=True)
+
+    task = asyncio.get_running_loop().create_task(anyio.to_thread.run_sync(run))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+@asynccontextmanager
+async def _session(request: Request, write: bool) -> AsyncIterator[Session]:
+    db: RequestDatabase = request.app.state.db
+    async with db.gate.enter(write):
+        session = (db.write_sessions if write else db.read_sessions)()
+        try:
+            try:
+                yield session
+                await _in_thread(session.commit)
+            except BaseException as exc:
+                await _in_thread(session.rollback)
+                translated = overload_error(exc, db.gate.retry_after)
+                if translated is not None:
+                    raise translated from exc
+                raise
+        finally:
+            await _in_thread(session.close)
+    deferred = take_deferred_writes(session)
+    if deferred:
+        _run_deferred(db, deferred)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """FastAPI dependency: a read session for safe methods, else a write session."""
+    async with _session(request, request.method not in SAFE_METHODS) as session:
+        yield session
+
+
+def session_for(is_write: Callable[[Request], bool]) -> Callable[[Request], AsyncIterator[Session]]:
+    """A session dependency whose read/write choice is `is_write(request)` (CKAN actions)."""
+
+    async def dependency(request: Request) -> AsyncIterator[Session]:
+        async with _session(request, is_write(request)) as session:
+            yield session
+
+    return dependency
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
