@@ -37,8 +37,8 @@ def place_references(
     raw_licence = (data.license_id or "").strip()
     licence = vocab.license(raw_licence) if raw_licence else None
     if raw_licence and licence is None:
-        _keep(extras, "remote_license_id", raw_licence)
-        notes.append(f"licence {raw_licence!r} is not known here: kept in remote_license_id")
+        _keep(extras, "remote_license", raw_licence)
+        notes.append(f"licence {raw_licence!r} is not known here: kept in remote_license")
     if licence is None and default_license:
         licence = vocab.license(default_license) or default_license
     values["license_id"] = licence
@@ -65,10 +65,10 @@ def place_references(
         found = vocab.license(raw)
         res["license_id"] = found
         if found is None:
-            res["extras"] = {**(res.get("extras") or {}), "remote_license_id": raw}
+            res["extras"] = {**(res.get("extras") or {}), "remote_license": raw}
             notes.append(
                 f"resource {position + 1}: licence {raw!r} is not known here: "
-                "kept in its remote_license_id"
+                "kept in its remote_license"
             )
     values["extras"] = extras
     return DatasetCreate(**values), notes

@@ -144,11 +144,9 @@ def test_values_we_cannot_place_are_kept_and_named(
     ds = dataset(backend, "caa_20181122_0027")
     assert ds.organization.name == "soumu"  # the source's owner, as a fallback
     assert "org_0300" in ds.extras["remote_organization"] and "org_0300" in message
-    assert (
-        ds.extras["remote_license_id"] == "人事院独自利用規約" and "人事院独自利用規約" in message
-    )
+    assert ds.extras["remote_license"] == "人事院独自利用規約" and "人事院独自利用規約" in message
     assert ds.extras["remote_categories"] == "gr_9900" and "gr_9900" in message
-    assert ds.resources[0].extras["remote_license_id"] == "独自ライセンス"
+    assert ds.resources[0].extras["remote_license"] == "独自ライセンス"
     # The URL with a tab is dropped (we would have to alter it) and reported; the record stays.
     assert ds.resources[0].url == ""
     assert "a tab (U+0009) at character 22" in message

@@ -317,8 +317,10 @@ def _leaf(
     if name == "text":
         out.terms.extend(f"-{v}" if node.negate else v for v in values)
         return
-    if name not in FILTER_FIELDS and out.text_mode and (
-        name not in UNANSWERABLE_FIELDS and not name.startswith(("extras_", "vocab_"))
+    if (
+        name not in FILTER_FIELDS
+        and out.text_mode
+        and (name not in UNANSWERABLE_FIELDS and not name.startswith(("extras_", "vocab_")))
     ):
         word = f"{tok.field}:{_term_text(tok)}"
         out.terms.append(f"-{word}" if node.negate else word)
