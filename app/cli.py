@@ -148,8 +148,15 @@ def import_file(
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="JSON Lines of CKAN package dicts")
     ],
+    org: Annotated[
+        str | None,
+        typer.Option(help="owner of records whose organisation is not known here"),
+    ] = None,
 ) -> None:
-    """Import datasets from a JSON Lines file (one CKAN package dict per line)."""
+    """Import datasets from a JSON Lines file (one CKAN package dict per line).
+
+    Values that cannot be placed here are kept as `remote_*` extras and listed per line.
+    """
     lines = [line for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
     counts = {"created": 0, "updated": 0, "failed": 0}
     factory = _sessions()
@@ -163,8 +170,10 @@ def import_file(
                     raise ValueError("each line must be a JSON object")
                 # One transaction per dataset: a bad line loses nothing else.
                 with session_scope(factory) as session:
-                    outcome, _ds = import_package(session, SYSTEM, pkg)
+                    outcome, _ds, notes = import_package(session, SYSTEM, pkg, fallback_org=org)
                 counts[outcome] += 1
+                for note in notes:
+                    console.print(f"line {number}: {note}")
             except AppError as exc:
                 counts["failed"] += 1
                 detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())

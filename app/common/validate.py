@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from urllib.parse import urlsplit
 
@@ -21,16 +22,44 @@ class FieldErrors:
         return bool(self.fields)
 
 
+# unicodedata has no names for C0 controls.
+CONTROL_NAMES = {"\t": "a tab", "\n": "a line feed", "\r": "a carriage return", "\x00": "NUL"}
+
+
+def url_bad_character(value: str) -> str | None:
+    """A message naming the first whitespace or control character in a URL, else None.
+
+    RFC 3986 has no place for them (a space must be sent as %20); browsers and harvesters
+    strip or re-encode them differently, so the stored URL would not be the one sent.
+    """
+    for position, char in enumerate(value, start=1):
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            name = CONTROL_NAMES.get(char) or unicodedata.name(char, "a control character")
+            return (
+                f"The URL contains {name} (U+{ord(char):04X}) at character {position}: "
+                "remove it or percent-encode it (a space is %20)"
+            )
+    return None
+
+
 def is_http_url(value: str) -> bool:
+    if url_bad_character(value) is not None:
+        return False
     try:
         parts = urlsplit(value)
     except ValueError:
         return False
-    return parts.scheme in {"http", "https"} and bool(parts.netloc) and " " not in value
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
 def check_url(errors: FieldErrors, field: str, value: str) -> None:
-    if value and not is_http_url(value):
+    """Add a message when `value` (already stripped of outer blanks) is not an http(s) URL."""
+    if not value:
+        return
+    bad = url_bad_character(value)
+    if bad is not None:
+        errors.add(field, bad)
+    elif not is_http_url(value):
         errors.add(field, "Please provide a valid http:// or https:// URL")
 
 

@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.catalog.references import Vocabulary, standard_kind
 from app.common.text import TAG_MAX, clean_tag
 from app.common.validate import FieldErrors, check_email, check_url
 from app.datasets import repository as repo
 from app.datasets.schemas import DatasetFields, ResourceIn
-from app.datasets.vocab import STANDARD_KIND_IDS, STANDARD_KINDS, normalise_frequency
+from app.datasets.vocab import normalise_frequency
 from app.models import Dataset, Organization, Tag
 from app.organizations.codes import is_valid_lg_code
 from app.timeutil import to_naive_utc
@@ -69,7 +70,8 @@ def apply_fields(
         ds.notes = values["notes"] or ""
     for key in URLS:
         if key in values:
-            value = (values[key] or "").strip()
+            # Checked as sent: a tab or newline, even at an end, is refused, not trimmed.
+            value = values[key] or ""
             check_url(errors, key, value)
             setattr(ds, key, value)
     for key in EMAILS:
@@ -120,15 +122,25 @@ def apply_fields(
         _apply_extras(ds, values["extras"] or {}, errors)
 
 
+def vocabulary(session: Session) -> Vocabulary:
+    """The category/licence resolver, read once per session (reference data, rarely written)."""
+    vocab = session.info.get("vocabulary")
+    if not isinstance(vocab, Vocabulary):
+        vocab = Vocabulary.load(session)
+        session.info["vocabulary"] = vocab
+    return vocab
+
+
 def _apply_license(session: Session, ds: Dataset, value: str | None, errors: FieldErrors) -> None:
-    lic_id = (value or "").strip() or None
-    if lic_id is None:
+    ref = (value or "").strip() or None
+    if ref is None:
         ds.license_id = None
         ds.license = None
         return
-    lic = repo.licenses(session, {lic_id}).get(lic_id)
+    lic_id = vocabulary(session).license(ref)
+    lic = repo.licenses(session, {lic_id}).get(lic_id) if lic_id else None
     if lic is None:
-        errors.add("license_id", f"Unknown licence {lic_id!r}: see /api/v1/licenses")
+        errors.add("license_id", f"Unknown licence {ref!r}: see /api/v1/licenses")
         return
     ds.license_id = lic.id
     ds.license = lic
@@ -164,12 +176,12 @@ def _apply_standard_kind(ds: Dataset, value: str | None, errors: FieldErrors) ->
     if not text:
         ds.standard_kind = None
         return
-    by_number = {k.number: k.id for k in STANDARD_KINDS}
-    kind = by_number.get(text.zfill(2) if text.isdigit() else text, text)
-    if kind not in STANDARD_KIND_IDS:
+    kind = standard_kind(text)
+    if kind is None:
         errors.add(
             "standard_kind",
-            "Unknown standard-dataset kind: use 01-17 or an id such as aed, evacuation_space",
+            "Unknown standard-dataset kind: use the official number (01-17, 22-31), its title "
+            "or an id such as aed, evacuation_space",
         )
         return
     ds.standard_kind = kind
@@ -198,17 +210,20 @@ def _apply_tags(session: Session, ds: Dataset, raw: list[str], errors: FieldErro
 
 
 def _apply_categories(session: Session, ds: Dataset, refs: list[str], errors: FieldErrors) -> None:
+    vocab = vocabulary(session)
     wanted = [r.strip() for r in refs if r.strip()]
-    found = repo.categories(session, set(wanted))
-    missing = [r for r in wanted if r not in found]
+    names = {ref: vocab.category(ref) for ref in wanted}
+    missing = [r for r, name in names.items() if name is None]
     if missing:
         errors.add(
             "categories", f"Unknown categories: {', '.join(missing)} (see /api/v1/categories)"
         )
+    found = repo.categories(session, {n for n in names.values() if n})
     seen: dict[str, Any] = {}
     for ref in wanted:
-        if ref in found:
-            seen.setdefault(found[ref].name, found[ref])
+        name = names[ref]
+        if name and name in found:
+            seen.setdefault(name, found[name])
     ds.categories = list(seen.values())
 
 
@@ -235,7 +250,7 @@ def _apply_extras(ds: Dataset, extras: dict[str, str], errors: FieldErrors) -> N
 
 
 def check_resource(data: ResourceIn, errors: FieldErrors, prefix: str) -> None:
-    check_url(errors, f"{prefix}url", data.url.strip())
-    check_url(errors, f"{prefix}download_url", data.download_url.strip())
+    check_url(errors, f"{prefix}url", data.url)
+    check_url(errors, f"{prefix}download_url", data.download_url)
     if data.language and not LANG_RE.match(data.language.strip().lower()):
         errors.add(f"{prefix}language", "Use an ISO 639-1 code such as ja or en")

@@ -13,7 +13,7 @@ from app.accounts.permissions import can_read_dataset, require_role
 from app.common.validate import FieldErrors
 from app.datasets import history
 from app.datasets import repository as repo
-from app.datasets.assemble import check_resource
+from app.datasets.assemble import check_resource, vocabulary
 from app.datasets.convert import dataset_out, resource_out
 from app.datasets.schemas import DatasetOut, ResourceIn, ResourceOut, ResourcePatch
 from app.errors import Invalid, NotFound
@@ -37,7 +37,7 @@ def _fill(
             setattr(res, key, getattr(data, key) or "")
     for key in ("url", "download_url"):
         if key in sent:
-            setattr(res, key, (getattr(data, key) or "").strip())
+            setattr(res, key, getattr(data, key) or "")
     if "size" in sent:
         res.size = data.size
     if "last_modified" in sent:
@@ -45,9 +45,10 @@ def _fill(
     if "extras" in sent:
         res.extras = dict(data.extras or {})
     if "license_id" in sent:
-        lic_id = (data.license_id or "").strip() or None
-        if lic_id is not None and not repo.licenses(session, {lic_id}):
-            errors.add(f"{prefix}license_id", f"Unknown licence {lic_id!r}: see /api/v1/licenses")
+        ref = (data.license_id or "").strip() or None
+        lic_id = vocabulary(session).license(ref) if ref else None
+        if ref is not None and lic_id is None:
+            errors.add(f"{prefix}license_id", f"Unknown licence {ref!r}: see /api/v1/licenses")
         res.license_id = lic_id
     check = ResourceIn(url=res.url, download_url=res.download_url, language=res.language)
     check_resource(check, errors, prefix)

@@ -21,6 +21,7 @@ from app.accounts.permissions import (
     require_sysadmin,
 )
 from app.accounts.visibility import activity_view, sees_hidden_states
+from app.catalog import references
 from app.common.validate import FieldErrors, check_dataset_id, check_dataset_name
 from app.datasets import history
 from app.datasets import repository as repo
@@ -48,7 +49,7 @@ def _org_resolver(session: Session, actor: Actor) -> Any:
         if not ref:
             errors.add("owner_org", "Missing value: every dataset belongs to an organisation")
             return None
-        org = org_repo.by_ref(session, ref)
+        org = references.organization(session, ref)
         if org is None:
             errors.add("owner_org", f"Organization {ref!r} does not exist")
             return None

@@ -64,6 +64,25 @@ class Description(LangText):
         return found
 
 
+def text_language(value: str, lang: str) -> str:
+    """`lang` for a text with Japanese script (kana, CJK ideographs); "" (no language tag) for
+    one without: `budgets and final_accounts` or `AED` is not Japanese, and which language a
+    Latin-script keyword is cannot be told reliably from one or two words."""
+    if lang != "ja":
+        return lang
+    for char in value:
+        code = ord(char)
+        if (
+            0x3040 <= code <= 0x30FF  # hiragana, katakana
+            or 0x3400 <= code <= 0x9FFF  # CJK ideographs (extension A and unified)
+            or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
+            or 0xFF66 <= code <= 0xFF9F  # half-width katakana
+            or 0x20000 <= code <= 0x2FFFF  # CJK extensions B-F
+        ):
+            return lang
+    return ""
+
+
 class Texts(Codec):
     """A list of texts (keywords), one literal each; read back in sorted order."""
 
@@ -75,7 +94,7 @@ class Texts(Codec):
 
     def emit(self, rec: Any, s: Iri, ctx: Context, out: Emission) -> None:
         for value in getattr(rec, self.attr):
-            out.triples.append((s, self.predicate, Lit(value, self.lang)))
+            out.triples.append((s, self.predicate, Lit(value, text_language(value, self.lang))))
 
     def read(self, s: Node, scope: ReadScope) -> dict[str, Any]:
         nodes = scope.objects(s, self.predicate)

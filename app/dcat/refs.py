@@ -9,7 +9,12 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from app.common.validate import NAME_RE
-from app.datasets.vocab import STANDARD_DATASET_SPEC, STANDARD_KINDS, standard_kind_uri
+from app.datasets.vocab import (
+    RENAMED_KINDS,
+    STANDARD_DATASET_SPEC,
+    STANDARD_KINDS,
+    standard_kind_uri,
+)
 from app.dcat.codec import Codec, Emission, ReadScope
 from app.dcat.context import Context, parse_own_uri
 from app.dcat.coverage import eu_theme
@@ -124,8 +129,9 @@ class StandardKind(Codec):
         for value in scope.iris(s, self.predicate):
             if value.startswith(STANDARD_DATASET_SPEC + "#"):
                 match = _KIND_FRAGMENT.match(value.split("#", 1)[1])
-                if match and any(k.id == match["id"] for k in STANDARD_KINDS):
-                    return {"standard_kind": match["id"]}
+                kind = RENAMED_KINDS.get(match["id"], match["id"]) if match else ""
+                if any(k.id == kind for k in STANDARD_KINDS):
+                    return {"standard_kind": kind}
         return {}
 
 

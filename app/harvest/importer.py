@@ -8,8 +8,10 @@ Rules (PRODUCT.md §5):
 - local edits survive: fields in the dataset's local_fields are never overwritten;
 - a record withdrawn earlier comes back with its local additions (a patch, not a replace);
 - names are kept as the source has them; a clash gets a free `-2`, `-3`... suffix;
-- a value our catalogue refuses (unknown frequency, bad e-mail...) is dropped with a message
-  instead of losing the whole record.
+- references (organisation, licences, categories, measures) go through the reference
+  resolver; a value we cannot place, or one our catalogue refuses (unknown frequency, bad
+  e-mail...), is kept as a `remote_*` extra (URLs with blanks are dropped) and named in the
+  record's message, instead of losing the whole record.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
+from app.catalog import references
+from app.catalog.references import Vocabulary
 from app.common.validate import NAME_RE, canonical_uuid
 from app.datasets import service as datasets
+from app.datasets.placement import keep_refused, place_references
 from app.datasets.schemas import (
     DatasetCreate,
     DatasetFields,
@@ -59,6 +64,7 @@ class Context:
     licenses: dict[str, str]
     categories: set[str]
     measures: set[str]
+    vocab: Vocabulary | None = None
     seen: set[str] = field(default_factory=set)
     tombstones: dict[str, str] = field(default_factory=dict)  # key -> remote url
     stats: dict[str, int] = field(default_factory=dict)
@@ -95,27 +101,54 @@ def content_hash(data: DatasetCreate) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def _owner(session: Session, ctx: Context, remote_org: str | None, notes: list[str]) -> str:
+def _remote_org(session: Session, ctx: Context, rec: RemoteRecord) -> str | None:
+    """The remote organisation's name here, through the reference resolver (its name, then its
+    title and id: `org_0900`, 消費者庁...); None when none of them is known."""
+    refs = [r for r in (rec.remote_org, *rec.remote_org_refs) if r]
+    key = "\x1f".join(refs)
+    if key not in ctx.orgs:
+        found = None
+        for ref in refs:
+            org = references.organization(session, ref)
+            if org is not None:
+                found = org.name
+                break
+        ctx.orgs[key] = found
+    return ctx.orgs[key]
+
+
+def _owner(session: Session, ctx: Context, rec: RemoteRecord, notes: list[str]) -> tuple[str, bool]:
+    """(owner organisation name, whether the remote organisation could not be placed).
+
+    With config remote_organizations (default for catalog sources) the remote organisation,
+    placed by the reference resolver; then the harvest authority check: an organisation the
+    source may not write to falls back to the source's own or is refused (config
+    outside_organizations). Otherwise, or when unknown here, the source's organisation.
+    """
     remote_first = ctx.config.remote_organizations
     if remote_first is None:
         remote_first = ctx.source_type == "catalog"
-    if not remote_first or not remote_org:
-        return ctx.org_name
-    if remote_org not in ctx.orgs:
-        ctx.orgs[remote_org] = repo.organization_ids(session, [remote_org]).get(remote_org)
-    found = ctx.orgs[remote_org]
-    if found is None or ctx.writable is None or found in ctx.writable:
-        return found or ctx.org_name
+    if not remote_first or not (rec.remote_org or rec.remote_org_refs):
+        return ctx.org_name, False
+    found = _remote_org(session, ctx, rec)
+    if found is None:
+        refs = " / ".join(r for r in (rec.remote_org, *rec.remote_org_refs) if r)
+        notes.append(
+            f"organisation {refs!r} is not known here: placed under {ctx.org_name}, "
+            "kept in remote_organization"
+        )
+        return ctx.org_name, True
+    if ctx.writable is None or found in ctx.writable:
+        return found, False
     if ctx.config.outside_organizations == "refuse":
         raise Forbidden(
             f"remote organisation {found} is not one this source may write to: refused "
             "(config outside_organizations)"
         )
     notes.append(
-        f"remote organisation {found} is not one this source may write to: "
-        f"put in {ctx.org_name}"
+        f"remote organisation {found} is not one this source may write to: put in {ctx.org_name}"
     )
-    return ctx.org_name
+    return ctx.org_name, False
 
 
 def prepare(
@@ -125,45 +158,42 @@ def prepare(
     data: DatasetCreate,
     notes: list[str] | None = None,
 ) -> DatasetCreate:
-    """The record as this catalogue will hold it: owner, defaults, known vocabulary only.
-    What the record's message must say is appended to `notes`."""
-    values = data.model_dump(exclude_unset=True)
-    values["owner_org"] = _owner(session, ctx, rec.remote_org, notes if notes is not None else [])
+    """The record as this catalogue will hold it: owner, defaults, references resolved through
+    the reference resolver. What the record's message must say (every value kept as a
+    `remote_*` extra instead of placed) is appended to `notes`."""
+    notes = notes if notes is not None else []
     cfg = ctx.config
-    licence = (data.license_id or "").strip() or cfg.default_license
-    values["license_id"] = ctx.licenses.get(licence.lower()) if licence else None
-    if licence and values["license_id"] is None:
-        extras = dict(values.get("extras") or {})
-        extras["remote_license"] = licence
-        values["extras"] = extras
-        fallback = cfg.default_license or ""
-        values["license_id"] = ctx.licenses.get(fallback.lower(), fallback or None)
-    values["tags"] = list(dict.fromkeys((data.tags or []) + cfg.default_tags))
-    categories = (data.categories or []) + cfg.default_categories
-    values["categories"] = [c for c in dict.fromkeys(categories) if c in ctx.categories]
-    values["measures"] = [m for m in data.measures or [] if m in ctx.measures]
-    return DatasetCreate(**values)
+    if ctx.vocab is None:
+        ctx.vocab = Vocabulary.load(session)
+    data = data.model_copy(
+        update={
+            "tags": list(dict.fromkeys((data.tags or []) + cfg.default_tags)),
+            "categories": list(dict.fromkeys((data.categories or []) + cfg.default_categories)),
+        }
+    )
+    placed, placed_notes = place_references(
+        ctx.vocab, data, measures=ctx.measures, default_license=cfg.default_license
+    )
+    notes += placed_notes  # rec.notes (what the adapter kept) are added by import_record
+    owner, unplaced = _owner(session, ctx, rec, notes)
+    if unplaced:
+        extras = dict(placed.extras or {})
+        extras["remote_organization"] = " / ".join(
+            r for r in (rec.remote_org, *rec.remote_org_refs) if r
+        )
+        placed = placed.model_copy(update={"extras": extras})
+    return placed.model_copy(update={"owner_org": owner})
 
 
 Input = TypeVar("Input", DatasetCreate, DatasetPatch)
 
 
 def _drop_invalid(data: Input, exc: Invalid) -> tuple[Input, list[str]]:
-    """The same input without the values the service refused, and what was dropped."""
+    """The same input without the values the service refused (kept as `remote_*` extras where
+    they can be, URLs dropped: `keep_refused`), and notes saying what happened to each."""
     values = data.model_dump(exclude_unset=True)
-    dropped: list[str] = []
-    for key, messages in exc.fields.items():
-        parts = key.split("__")
-        if len(parts) == 3 and parts[0] == "resources" and parts[1].isdigit():
-            resources = values.get("resources") or []
-            index = int(parts[1])
-            if index < len(resources) and parts[2] in resources[index]:
-                resources[index].pop(parts[2])
-                dropped.append(f"{key} ({'; '.join(messages)})")
-        elif key in DatasetFields.model_fields and key not in ("owner_org", "name"):
-            values[key] = None
-            dropped.append(f"{key} ({'; '.join(messages)})")
-    return type(data)(**values), dropped
+    notes = keep_refused(values, exc.fields)
+    return type(data)(**values), notes
 
 
 def _repairing(
@@ -257,7 +287,7 @@ def _create(
             "remote_modified": rec.modified,
         }
     )
-    notes = [f"dropped invalid values: {'; '.join(dropped)}"] if dropped else []
+    notes = [f"refused values: {'; '.join(dropped)}"] if dropped else []
     if rec.wanted_id and wanted_id is None:
         notes.append(f"remote id {rec.wanted_id!r} is not a UUID: kept as the remote key")
     return Outcome("added", out.id, out.name, "; ".join(notes))
@@ -311,7 +341,7 @@ def _update(
     if local:
         notes.append(f"kept local edits: {', '.join(sorted(local))}")
     if dropped:
-        notes.append(f"dropped invalid values: {'; '.join(dropped)}")
+        notes.append(f"refused values: {'; '.join(dropped)}")
     return Outcome("updated", out.id, out.name, "; ".join(notes))
 
 

@@ -126,7 +126,9 @@ def _deletions(
         if plan.mode == "feed":
             candidates = list(ctx.tombstones)
         elif adapter.complete:
-            candidates = [k for k in repo.active_keys(session, ctx.source_id) if k not in ctx.seen]
+            # An incremental run that listed the remote ids (CKAN) counts them as seen too.
+            seen = ctx.seen | (getattr(adapter, "listed", None) or set())
+            candidates = [k for k in repo.active_keys(session, ctx.source_id) if k not in seen]
         else:
             return Deletions()
         total = repo.count_active(session, ctx.source_id)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Literal
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.common.bounds import MAX_INTEGER
 from app.common.text import LIST_MAX, Line, Ref, Tag, Url
@@ -50,6 +51,14 @@ class SourceConfig(BaseModel):
     incremental: bool = True
     full_every_days: int = Field(default=7, ge=0, le=3650)
     incremental_overlap_minutes: int = Field(default=60, ge=0, le=525_600)
+    # Time zones of naive date-times in remote records (IANA names). CKAN writes naive UTC;
+    # e-Gov's resource created/last_modified are Japan time: resource_timezone Asia/Tokyo.
+    timezone: str = Field(default="UTC", description="zone of naive dataset times")
+    resource_timezone: str | None = Field(
+        default=None, description="zone of naive resource times (default: timezone)"
+    )
+    # Incremental CKAN runs also list the remote ids (package_list) to detect deletions.
+    detect_deletions: bool = True
     # DCAT: force a parser instead of trusting Content-Type (turtle, xml, json-ld, nt)
     format: Ref | None = None
     # Network limits
@@ -57,6 +66,23 @@ class SourceConfig(BaseModel):
     max_page_mb: int = Field(default=64, ge=1, le=1024)
     retries: int = Field(default=1, ge=0, le=5)
     max_pages: int = Field(default=100_000, ge=1, le=MAX_INTEGER)
+
+    @field_validator("timezone", "resource_timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in _zones():
+            raise ValueError(f"unknown time zone {value!r}: use an IANA name such as Asia/Tokyo")
+        return value
+
+
+def _zones() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones() | {"UTC"}
+    return _ZONES
+
+
+_ZONES: set[str] | None = None
 
 
 class SourceIn(BaseModel):

@@ -74,19 +74,19 @@ def test_loopback_source_not_allow_listed_is_refused_before_connecting(
     assert http_server.connections == 0 and http_server.requests == []
 
 
-def test_a_broken_record_is_skipped_with_a_message_and_the_rest_imported(
+def test_a_value_we_cannot_read_is_kept_and_named_not_the_record_refused(
     backend: Backend, harvested: CkanPortal
 ) -> None:
     harvested.touch(package_id(3), extras=[{"key": "temporal_start", "value": "令和五年"}])
     job = run(backend, "sapporo-portal", full=True)
-    assert job.status == "finished" and job.warnings
-    assert stats(job) == {"unchanged": 7, "errored": 1}
-    errored = report(backend, job.id, "errored").records[0]
-    assert errored.remote_key == package_id(3)
-    assert "temporal_start is not an ISO date" in errored.message
-    assert errored.remote_url.endswith("/dataset/sapporo-wifi")
-    # The version already here stays as it was, and is not taken for a deletion.
-    assert dataset(backend, "sapporo-wifi").state == "active"
+    assert job.status == "finished"
+    assert stats(job) == {"unchanged": 7, "updated": 1}
+    record = report(backend, job.id, "updated").records[0]
+    assert record.remote_key == package_id(3)
+    assert "temporal_start is not an ISO date: kept in remote_temporal_start" in record.message
+    assert record.remote_url.endswith("/dataset/sapporo-wifi")
+    ds = dataset(backend, "sapporo-wifi")
+    assert ds.state == "active" and ds.extras["remote_temporal_start"] == "令和五年"
 
 
 def test_change_feed_that_does_not_advance_is_a_paging_loop(

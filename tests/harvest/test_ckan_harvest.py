@@ -82,15 +82,14 @@ def test_incremental_run_fetches_only_changes(backend: Backend, portal: CkanPort
     assert ds.local_fields == []  # the harvester's own writes are not local edits
 
 
-def test_remote_deletion_withdraws_on_full_runs_only(
+def test_remote_deletion_withdraws_on_the_next_incremental_run(
     backend: Backend, portal: CkanPortal, client: TestClient
 ) -> None:
     add_source(backend, "sapporo-portal", portal.url)
     run(backend, "sapporo-portal")
     portal.remove(package_id(5))
-    assert stats(run(backend, "sapporo-portal")) == {"unchanged": 7}  # incremental: no deletions
-    assert "sapporo-kanko" in live_names(backend)
-    job = run(backend, "sapporo-portal", full=True)
+    job = run(backend, "sapporo-portal")
+    assert job.mode == "incremental"
     assert stats(job) == {"unchanged": 7, "deleted": 1}
     assert dataset(backend, "sapporo-kanko").state == "deleted"
     assert "sapporo-kanko" not in live_names(backend)
@@ -99,6 +98,18 @@ def test_remote_deletion_withdraws_on_full_runs_only(
     # The change feed tells downstream harvesters.
     changes = client.get("/api/v1/changes", params={"limit": 100}).json()["changes"]
     assert changes[-1]["change"] == "delete" and changes[-1]["name"] == "sapporo-kanko"
+
+
+def test_incremental_deletion_detection_can_be_switched_off(
+    backend: Backend, portal: CkanPortal
+) -> None:
+    add_source(backend, "sapporo-portal", portal.url, detect_deletions=False)
+    run(backend, "sapporo-portal")
+    portal.remove(package_id(5))
+    assert stats(run(backend, "sapporo-portal")) == {"unchanged": 7}
+    assert "sapporo-kanko" in live_names(backend)
+    job = run(backend, "sapporo-portal", full=True)
+    assert stats(job) == {"unchanged": 7, "deleted": 1}
 
 
 def test_mass_disappearance_deletes_nothing_and_says_why(
@@ -216,7 +227,10 @@ def test_values_we_refuse_are_dropped_not_the_record(backend: Backend, portal: C
     job = run(backend, "sapporo-portal")
     assert stats(job) == {"added": 8}
     record = next(r for r in report(backend, job.id).records if r.dataset_name == "sapporo-hinanjo")
-    assert "dropped invalid values" in record.message
+    assert "refused values" in record.message
     assert "frequency" in record.message and "maintainer_email" in record.message
     ds = dataset(backend, "sapporo-hinanjo")
     assert ds.frequency == "" and ds.maintainer_email == "" and ds.title == "指定緊急避難場所一覧"
+    # Kept, not lost: the remote values are extras, shown again by package_show.
+    assert ds.extras["remote_frequency"] == "気が向いたら"
+    assert ds.extras["remote_maintainer_email"] == "not-an-email"

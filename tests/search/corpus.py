@@ -33,7 +33,7 @@ CATEGORIES = [
 ]
 MEASURES = ["02-04", "02-22", "02-24", "02-37"]
 LICENSES = ["cc-by-4.0", "pdl-1.0", "cc0-1.0", None]
-KINDS = ["aed", "evacuation_space", "evacuation_shelter", "childcare_facility", "population", None]
+KINDS = ["aed", "evacuation_space", "school_district", "preschool", "population", None]
 FORMATS = ["CSV", "CSV", "PDF", "XLSX", "JSON", ""]
 TAGS = ["防災", "避難", "保育", "子育て", "AED", "医療", "観光", "人口", "統計", "河川", "川"]
 
@@ -60,7 +60,7 @@ TITLE_HEADS = [
     "指定避難。難所は",
 ]
 SENTENCES = [
-    "災害時の避難場所を掲載しています。",
+    "災害時の避難場所を掲載しています（指定避難所一覧を含む）。",
     "市内の保育所の定員と空き状況です。",
     "AEDの設置場所を地図で確認できます。",
     "河川の水位を10分ごとに観測しています。",

@@ -17,6 +17,7 @@ from app.accounts.permissions import require_authenticated
 from app.api.ckan.package_dict import package_dict, resource_dict
 from app.api.ckan.params import get_bool, get_str, require
 from app.api.ckan.registry import Action, ActionContext
+from app.catalog import references
 from app.datasets import resources as resource_service
 from app.datasets import service as dataset_service
 from app.datasets.ckan_input import PROMOTED_EXTRAS, from_ckan, resource_from_ckan
@@ -60,13 +61,19 @@ def package_create(ctx: ActionContext, data: dict[str, Any]) -> Any:
     :param id: sysadmins only: a UUID no dataset has as id or name (others leave it out)
     """
     require_authenticated(ctx.actor)
-    create, wanted_id = from_ckan(_package_input(data))
+    create, wanted_id = from_ckan(_with_owner(ctx, _package_input(data)))
     out = dataset_service.create_dataset(ctx.session, ctx.actor, create, dataset_id=wanted_id)
     return out.id if get_bool(data, "return_id_only", False) else package_dict(out)
 
 
+def _with_owner(ctx: ActionContext, pkg: dict[str, Any]) -> dict[str, Any]:
+    """The dict with an owner_org we know, when only its embedded organisation is known here."""
+    owner = references.package_owner(ctx.session, pkg)
+    return pkg if owner is None else {**pkg, "owner_org": owner}
+
+
 def _replace(ctx: ActionContext, ref: str, pkg: dict[str, Any]) -> dict[str, Any]:
-    create, _wanted_id = from_ckan(pkg)
+    create, _wanted_id = from_ckan(_with_owner(ctx, pkg))
     update = _validated(lambda: DatasetUpdate(**create.model_dump(exclude_unset=True)))
     out = dataset_service.update_dataset(ctx.session, ctx.actor, ref, update, mode="replace")
     return package_dict(out)

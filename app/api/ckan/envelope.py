@@ -10,6 +10,7 @@ before running the action (unknown action, write action by GET, unreadable body)
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 import orjson
@@ -53,6 +54,28 @@ def success(settings: Settings, action: str, result: Any) -> JSONBody:
     return JSONBody({"help": help_url(settings, action), "success": True, "result": result})
 
 
+_RESOURCE_KEY = re.compile(r"^resources(?:__|\.)(\d+)(?:__|\.)(.+)$")
+
+
+def ckan_error_fields(fields: dict[str, list[str]]) -> dict[str, Any]:
+    """Per-field messages in CKAN's shape: a resource's errors go in `resources`, a list with
+    one dict per resource up to the last one in error (`{}` for the valid ones), as CKAN's
+    validator returns them: `{"resources": [{}, {"url": ["..."]}]}`, never `resources__1__url`.
+    """
+    out: dict[str, Any] = {}
+    per_resource: dict[int, dict[str, list[str]]] = {}
+    for key, messages in fields.items():
+        match = _RESOURCE_KEY.match(key)
+        if match is None:
+            out.setdefault(key, []).extend(messages)
+            continue
+        field = match.group(2).replace("__", ".")
+        per_resource.setdefault(int(match.group(1)), {}).setdefault(field, []).extend(messages)
+    if per_resource:
+        out["resources"] = [per_resource.get(i, {}) for i in range(max(per_resource) + 1)]
+    return out
+
+
 def error_content(exc: AppError) -> tuple[int, dict[str, Any]]:
     """(status, the `error` object) for an application error, in CKAN's terms."""
     if isinstance(exc, NotFound):
@@ -60,7 +83,7 @@ def error_content(exc: AppError) -> tuple[int, dict[str, Any]]:
     if isinstance(exc, Unauthorized | Forbidden):
         return 403, {"__type": "Authorization Error", "message": f"Access denied: {exc.message}"}
     if isinstance(exc, Invalid | Conflict | PreconditionFailed):
-        fields: dict[str, Any] = dict(exc.fields) or {"message": [exc.message]}
+        fields: dict[str, Any] = ckan_error_fields(exc.fields) or {"message": [exc.message]}
         return 409, {**fields, "__type": "Validation Error"}
     if isinstance(exc, SearchQueryError):
         message = f"Search Query is invalid: {exc.message}"

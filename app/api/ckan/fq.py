@@ -1,4 +1,9 @@
-"""Solr filter queries (`fq`, `fq_list`) as CKAN clients send them, read into search filters.
+"""The one Lucene-subset parser of package_search: `q`, `fq` and `fq_list`, read into search
+filters and a text query (the grammar is documented in the README, "Search syntax").
+
+Every value is NFKC-normalised first, as the indexed text is (`Ｗｉｆｉ` finds `Wifi`). In `q`,
+bare words and phrases combine with AND/OR/NOT/`+`/`-`/parentheses into the text query; a
+`field:value` (or `field: value`) clause is a filter as in `fq`.
 
 Supported, because real clients send them (ckanext-harvest, ckanapi users, CKAN's own UI):
 
@@ -18,6 +23,7 @@ a wrong answer to a filter would be worse than a clear refusal.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,6 +34,31 @@ from app.search.params import FILTER_FIELDS, RANGE_FIELDS, FieldFilter, RangeFil
 # Solr field names CKAN clients use that are spelled differently here.
 ALIASES = {"tag": "tags", "organization_name": "organization", "group": "groups"}
 NO_OP_FIELDS = frozenset({"site_id", "entity_type"})
+# CKAN's Solr fields this catalogue has no filter for: asked for in `q`, they are refused by
+# name (other `word:word` in `q`, such as a time 10:30, stay plain text).
+UNANSWERABLE_FIELDS = frozenset(
+    {
+        "title",
+        "notes",
+        "author",
+        "author_email",
+        "maintainer",
+        "maintainer_email",
+        "url",
+        "version",
+        "license",
+        "res_name",
+        "res_description",
+        "res_url",
+        "res_type",
+        "urls",
+        "ckan_url",
+        "download_url",
+        "revision_id",
+        "title_string",
+        "extras",
+    }
+)
 ONE_MICROSECOND = timedelta(microseconds=1)
 
 
@@ -42,6 +73,8 @@ class FilterQuery:
     include_drafts: bool = False
     # A clause no dataset can satisfy (e.g. dataset_type:harvest): the answer is empty.
     matches_nothing: bool = False
+    # Reading `q`: an unknown non-CKAN field name is text (`10:30`), not an error.
+    text_mode: bool = False
 
 
 # ---------------------------------------------------------------- lexing
@@ -81,7 +114,7 @@ def _read_quoted(s: str, i: int) -> tuple[str, int]:
             return "".join(out), i + 1
         out.append(s[i])
         i += 1
-    raise SearchQueryError(f"Unbalanced quote in filter query: {s!r}")
+    raise SearchQueryError(f"Unbalanced quote in the query: {s!r}")
 
 
 def _read_closing(s: str, i: int, closers: str, what: str) -> tuple[str, int]:
@@ -89,7 +122,7 @@ def _read_closing(s: str, i: int, closers: str, what: str) -> tuple[str, int]:
     while end < len(s) and s[end] not in closers:
         end += 1
     if end >= len(s):
-        raise SearchQueryError(f"Unclosed {what} in filter query: {s!r}")
+        raise SearchQueryError(f"Unclosed {what} in the query: {s!r}")
     return s[i : end + 1], end + 1
 
 
@@ -122,13 +155,15 @@ def _lex(s: str) -> list[_Tok]:
             elif word:
                 toks.append(_Tok("term", word, value_kind="value"))
             else:
-                raise SearchQueryError(f"Unexpected {s[i]!r} in filter query: {s!r}")
+                raise SearchQueryError(f"Unexpected {s[i]!r} in the query: {s!r}")
     return toks
 
 
 def _lex_value(s: str, i: int, name: str) -> tuple[_Tok, int]:
-    if i >= len(s) or s[i].isspace():
-        raise SearchQueryError(f"Missing value after {name}: in filter query")
+    while i < len(s) and s[i].isspace():
+        i += 1  # `field: value`, as Lucene reads it
+    if i >= len(s) or s[i] == ")":
+        raise SearchQueryError(f"Missing value after {name}: in the query")
     if s[i] == '"':
         text, i = _read_quoted(s, i)
         return _Tok("clause", text, name, "quoted"), i
@@ -164,14 +199,14 @@ def _parse(toks: list[_Tok], pos: int, depth: int) -> tuple[list[_Node], int]:
         pos += 1
         if tok.kind == ")":
             if depth == 0:
-                raise SearchQueryError("Unbalanced ')' in filter query")
+                raise SearchQueryError("Unbalanced ')' in the query")
             break
         if tok.kind == "op":
             if tok.text == "NOT":
                 negate = not negate
             elif tok.text == "OR":
                 if not nodes or join_or:
-                    raise SearchQueryError("OR needs a clause on both sides in filter query")
+                    raise SearchQueryError("OR needs a clause on both sides in the query")
                 join_or = True
             continue
         if tok.kind == "prefix":
@@ -180,7 +215,7 @@ def _parse(toks: list[_Tok], pos: int, depth: int) -> tuple[list[_Node], int]:
         if tok.kind == "(":
             inner, pos = _parse(toks, pos, depth + 1)
             if pos > len(toks) or toks[pos - 1].kind != ")":
-                raise SearchQueryError("Unbalanced '(' in filter query")
+                raise SearchQueryError("Unbalanced '(' in the query")
             node = inner[0] if len(inner) == 1 else _Node("all", children=inner)
             if negate:
                 node = _Node(node.kind, not node.negate, node.tok, node.children)
@@ -197,7 +232,7 @@ def _parse(toks: list[_Tok], pos: int, depth: int) -> tuple[list[_Node], int]:
             nodes.append(node)
     else:
         if depth > 0:
-            raise SearchQueryError("Unbalanced '(' in filter query")
+            raise SearchQueryError("Unbalanced '(' in the query")
     if join_or or negate:
         raise SearchQueryError("A filter query cannot end with OR, NOT or a prefix")
     return nodes, pos
@@ -282,9 +317,17 @@ def _leaf(
     if name == "text":
         out.terms.extend(f"-{v}" if node.negate else v for v in values)
         return
+    if (
+        name not in FILTER_FIELDS
+        and out.text_mode
+        and (name not in UNANSWERABLE_FIELDS and not name.startswith(("extras_", "vocab_")))
+    ):
+        word = f"{tok.field}:{_term_text(tok)}"
+        out.terms.append(f"-{word}" if node.negate else word)
+        return
     if name not in FILTER_FIELDS:
         known = ", ".join(sorted(FILTER_FIELDS | RANGE_FIELDS | {"owner_org", "dataset_type"}))
-        raise SearchQueryError(f"Unknown field {tok.field!r} in filter query; known: {known}")
+        raise SearchQueryError(f"Unknown field {tok.field!r} in the query; known: {known}")
     out.filters.append(FieldFilter(name, values, node.negate))
 
 
@@ -303,13 +346,16 @@ def _any(node: _Node, out: FilterQuery, now: datetime) -> None:
     """`f:a OR f:b` is one filter; OR across fields or with ranges cannot be answered."""
     toks = [n.tok for n in node.children if n.kind == "leaf" and not n.negate and n.tok]
     if len(toks) != len(node.children):
-        raise SearchQueryError("OR is only supported between plain clauses in filters")
-    if all(t.kind == "term" for t in toks) and not node.negate:
-        out.terms.append(" OR ".join(_term_text(t) for t in toks))
+        raise SearchQueryError("OR is only supported between plain clauses in the query")
+    if all(t.kind == "term" for t in toks):
+        if node.negate:  # NOT (a OR b) = -a -b
+            out.terms.extend(f"-{_term_text(t)}" for t in toks)
+        else:
+            out.terms.append(" OR ".join(_term_text(t) for t in toks))
         return
     names = {ALIASES.get(t.field, t.field) for t in toks}
     if any(t.kind != "clause" or t.value_kind == "range" for t in toks) or len(names) != 1:
-        raise SearchQueryError("OR is only supported between values of one field in filters")
+        raise SearchQueryError("OR is only supported between values of one field in the query")
     merged = tuple(v for t in toks for v in _values(t))
     _leaf(_Node("leaf", node.negate, toks[0]), out, now, merged)
 
@@ -321,15 +367,36 @@ def _collect(nodes: list[_Node], out: FilterQuery, now: datetime) -> None:
         elif node.kind == "any":
             _any(node, out, now)
         elif node.negate:
-            raise SearchQueryError("NOT (a AND b) is not supported in filters")
+            raise SearchQueryError("NOT (a AND b) is not supported in the query")
         else:
             _collect(node.children, out, now)
 
 
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
 def parse_filters(texts: list[str], now: datetime) -> FilterQuery:
-    """Read every fq / fq_list string; all of their clauses must hold (AND)."""
+    """Read every fq / fq_list string (NFKC-normalised); all of their clauses must hold (AND).
+
+    Raises SearchQueryError naming the construct that cannot be answered exactly.
+    """
     out = FilterQuery()
     for text in texts:
+        nodes, _pos = _parse(_lex(_nfkc(text)), 0, 0)
+        _collect(nodes, out, now)
+    return out
+
+
+def parse_query(q: str, fqs: list[str], now: datetime) -> FilterQuery:
+    """`q` and the fq strings with the same grammar: `q`'s words and phrases become `terms`
+    (the text query: AND of clauses, `a OR b` alternatives, `-word` exclusions), its
+    `field:value` clauses filters. Raises SearchQueryError for what cannot be answered."""
+    out = parse_filters(fqs, now)
+    text = _nfkc(q).strip()
+    if text and text not in ("*:*", "*", '""', "''"):
+        out.text_mode = True
         nodes, _pos = _parse(_lex(text), 0, 0)
         _collect(nodes, out, now)
+        out.text_mode = False
     return out

@@ -2,8 +2,10 @@
 
 Our additional fields (publisher, contact, frequency, spatial, temporal, standard-dataset kind,
 measure ids...) appear twice, as the e-Gov portal shows them: as top-level keys and as extras.
-Every top-level key written here is one `app.datasets.ckan_input.from_ckan` reads back or
-ignores, so `ckanapi dump` followed by `ckanapi load` reproduces the dataset exactly.
+They also appear under e-Gov's names (`publisher`, `contactPoint`, `release_date`...:
+`app.datasets.egov`). Every top-level key written here is one
+`app.datasets.ckan_input.from_ckan` reads back or recognises as a copy, so `ckanapi dump`
+followed by `ckanapi load` reproduces the dataset exactly.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.datasets.ckan_input import PROMOTED_EXTRAS
+from app.datasets.egov import egov_fields
 from app.datasets.schemas import DatasetOut, OrganizationRef, ResourceOut
 from app.models import DatasetActivity
 from app.timeutil import ckan_format, to_naive_utc
@@ -146,6 +149,9 @@ def package_dict(ds: DatasetOut) -> dict[str, Any]:
         value = getattr(ds, key)
         out[key] = _text(value) if isinstance(value, date | datetime) else value
     out["measures"] = [m.name for m in ds.measures]
+    # e-Gov's names for the same fields, so a client written for e-Gov's API reads us as is.
+    for key, value in egov_fields(ds).items():
+        out.setdefault(key, value)
     return out
 
 

@@ -6,7 +6,6 @@ package_show), loaded for the whole page in one query.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable
 from typing import Any
 
@@ -15,7 +14,7 @@ import orjson
 from app.accounts.actor import Actor
 from app.accounts.visibility import can_read_dataset
 from app.api.ckan import repository as ckan_repo
-from app.api.ckan.fq import FilterQuery, parse_filters
+from app.api.ckan.fq import FilterQuery, parse_query
 from app.api.ckan.package_dict import package_dict
 from app.api.ckan.paging import MEMO, Position
 from app.api.ckan.params import get_bool, get_int, get_list, get_str
@@ -70,13 +69,6 @@ IGNORED = frozenset(
 )
 # Solr sort fields with another name here.
 SORT_ALIASES = {"title_string": "title"}
-# Clauses in `q` that the text query parser would take for words: read them as filters.
-Q_FILTER_RE = re.compile(
-    r"(?:^|(?<=\s))[+-]?(?:metadata_modified|metadata_created|dataset_type|owner_org|state|"
-    r"site_id):(?:\"[^\"]*\"|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|\S+)"
-)
-
-
 def ckan_sort(text: str) -> str:
     """CKAN's sort string (`score desc, metadata_modified desc`) as a search sort name."""
     first = next((p.strip() for p in text.split(",") if p.strip()), "score desc")
@@ -99,23 +91,19 @@ def _unknown_params(data: dict[str, Any]) -> None:
 
 
 def _filters(ctx: ActionContext, data: dict[str, Any]) -> tuple[str, FilterQuery]:
-    q = (get_str(data, "q") or "").strip()
-    if q in ("*:*", '""', "''", "*"):
-        q = ""
-    moved = [m.group(0) for m in Q_FILTER_RE.finditer(q)]
-    q = Q_FILTER_RE.sub(" ", q).strip()
-    texts = moved + get_list(data, "fq_list")
+    """`q`, `fq` and `fq_list` through the one query parser: (text query, filters)."""
+    texts = get_list(data, "fq_list")
     fq = get_str(data, "fq")
     if fq:
         texts.append(fq)
-    parsed = parse_filters(texts, utcnow())
+    parsed = parse_query(get_str(data, "q") or "", texts, utcnow())
     for f in parsed.owner_orgs:
         names = list(ckan_repo.organization_names_by_id(ctx.session, f.values).values())
         if names:
             parsed.filters.append(FieldFilter("organization", tuple(names), f.negate))
         elif not f.negate:
             parsed.matches_nothing = True
-    return " ".join([q, *parsed.terms]).strip(), parsed
+    return " ".join(parsed.terms).strip(), parsed
 
 
 def _actor_key(actor: Actor) -> Hashable:

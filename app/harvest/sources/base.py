@@ -33,6 +33,8 @@ class RemoteRecord:
     remote_uri: str | None = None
     identifier: str | None = None
     remote_org: str | None = None
+    # Other names of the remote organisation (title, id) the reference resolver may know.
+    remote_org_refs: list[str] = field(default_factory=list)
     modified: datetime | None = None
     url: str = ""
     error: str | None = None

@@ -3,9 +3,13 @@
 Full runs page with `sort=id asc` (stable while records change) and see every public record,
 so records missing afterwards are deletion candidates (each re-checked with package_show).
 Incremental runs ask for `metadata_modified:[since TO *]` only; CKAN's search never returns
-deleted packages, so incremental runs do not detect deletions: the periodic full run does
-(config full_every_days). Packages go through the same CKAN mapping as our own CKAN API
-(`app.datasets.ckan_input.from_ckan`), so names, Japanese titles and tags are kept.
+deleted packages, so an incremental run then lists the ids of every remote package that passes
+the filters (package_search with `fl=id,name`, LIST_ROWS per request: 100 requests for 100,000
+datasets) and treats what is missing from that list as deletion candidates, re-checked one by
+one with package_show and subject to the deletion threshold (config detect_deletions).
+Packages go through the same CKAN mapping as our own CKAN API
+(`app.datasets.ckan_input.from_ckan`, with the provider's dates and the source's time zones),
+so names, Japanese titles, tags and e-Gov fields are kept.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from app.harvest.sources.base import Page, RemoteRecord, RunPlan, SourceError, p
 from app.timeutil import parse_when
 
 API_SUFFIXES = ("/api/3/action", "/api/action", "/api/3", "/api")
+LIST_ROWS = 1000  # CKAN's default search.rows_max
 
 
 def _or(field: str, values: list[str]) -> str:
@@ -73,6 +78,8 @@ class CkanSource:
         self.client = client
         self.complete = False
         self.cursor: str | None = None
+        # Every remote key that still exists (incremental runs), for deletion detection.
+        self.listed: set[str] | None = None
 
     def _action(self, name: str, params: dict[str, str | int], ok: tuple[int, ...] = (200,)) -> Any:
         fetched = self.client.get(f"{self.base}/api/3/action/{name}", params=params, ok=ok)
@@ -102,6 +109,8 @@ class CkanSource:
         extras = _extras(pkg)
         name = str(pkg.get("name") or remote_id)
         org = pkg.get("organization")
+        refs = [org.get("title"), org.get("id")] if isinstance(org, dict) else []
+        refs.append(pkg.get("owner_org"))
         rec = RemoteRecord(
             key=remote_id,
             remote_id=remote_id,
@@ -109,6 +118,7 @@ class CkanSource:
             remote_uri=str(pkg.get("uri") or extras.get("uri") or "") or None,
             identifier=str(pkg.get("identifier") or extras.get("identifier") or "") or None,
             remote_org=str(org.get("name")) if isinstance(org, dict) and org.get("name") else None,
+            remote_org_refs=[str(r) for r in refs if isinstance(r, str) and r],
             url=f"{self.base}/dataset/{name}",
         )
         if not remote_id:
@@ -121,7 +131,13 @@ class CkanSource:
         except ValueError:
             rec.modified = None
         try:
-            rec.data, _ = from_ckan(pkg)
+            rec.data, _ = from_ckan(
+                pkg,
+                provider_dates=True,
+                timezone=self.config.timezone,
+                resource_timezone=self.config.resource_timezone,
+                notes=rec.notes,
+            )
         except AppError as exc:
             details = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
             rec.error = f"{exc.message}{' (' + details + ')' if details else ''}"
@@ -162,6 +178,34 @@ class CkanSource:
                 f"more than {self.config.max_pages} pages: stopped (config max_pages)"
             )
         self.complete = plan.mode == "full"
+        if plan.mode == "incremental" and self.config.detect_deletions:
+            self.listed = self.remote_keys()
+            self.complete = True
+
+    def remote_keys(self) -> set[str]:
+        """The key (id, else name) of every remote package the filters let through: one
+        `fl=id,name` package_search per LIST_ROWS packages, sorted by id."""
+        params: dict[str, str | int] = {"q": "*:*", "rows": LIST_ROWS, "fl": "id,name"}
+        params["sort"] = "id asc"
+        fq = filter_query(self.config, None)
+        if fq:
+            params["fq"] = fq
+        keys: set[str] = set()
+        start = 0
+        for _page in range(self.config.max_pages):
+            result = self._action("package_search", {**params, "start": start})
+            if not isinstance(result, dict) or not isinstance(result.get("results"), list):
+                raise SourceError(f"package_search at {self.base} returned no results list")
+            rows = [p for p in result["results"] if isinstance(p, dict)]
+            page = {str(p.get("id") or p.get("name") or "") for p in rows} - {""}
+            if not rows or (start and page <= keys):
+                break
+            keys |= page
+            start += len(rows)
+            count = result.get("count")
+            if isinstance(count, int) and start >= count:
+                break
+        return keys
 
     def lookup(self, keys: list[str]) -> dict[str, RemoteRecord | None]:
         found: dict[str, RemoteRecord | None] = {}
