@@ -3,8 +3,8 @@
 Derived data: datasets written before this revision have no row and are served by the fresh
 path until `catalog readmodel rebuild` (or their next write) renders them.
 
-Revision ID: 0006_readmodel
-Revises: 0005
+Revision ID: 0007_readmodel
+Revises: 0006_ckan
 Create Date: 2026-12-01
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_readmodel"
-down_revision: str | None = "0005"
+revision: str = "0007_readmodel"
+down_revision: str | None = "0006_ckan"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
