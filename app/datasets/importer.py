@@ -39,6 +39,8 @@ def _owner(
     named = " / ".join(str(r) for r in refs if r)
     if fallback and named:
         return fallback, f"organisation {named!r} is not known here: placed under {fallback}"
+    if fallback:  # e-Gov's package_show carries no organisation at all
+        return fallback, f"the record names no organisation: placed under {fallback}"
     return data.owner_org, ""
 
 
@@ -61,7 +63,8 @@ def import_package(
     owner, note = _owner(session, pkg, data, fallback_org)
     if note:
         notes.append(note)
-        extras = {**(data.extras or {}), "remote_organization": str(data.owner_org or "")}
+    if note and data.owner_org:
+        extras = {**(data.extras or {}), "remote_organization": str(data.owner_org)}
         data = data.model_copy(update={"extras": extras})
     data = data.model_copy(update={"owner_org": owner})
     existing = repo.get(session, wanted_id) if wanted_id else None

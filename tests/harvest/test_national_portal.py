@@ -234,3 +234,16 @@ def test_round_trip_datagojp_record_to_another_instance(
     assert theirs["resources"][0]["license_id"] == "cc-by"
     for key in sorted(theirs.keys() | ours.keys()):
         assert ours.get(key) == theirs.get(key), key
+
+
+def test_catalog_import_places_an_egov_record_without_organisation(backend: Backend) -> None:
+    # e-Gov's package_show (as saved by public projects for cao_20190522_0002) carries no
+    # organisation at all: `catalog import --org` must place it, and say so.
+    pkg = egov()
+    pkg.pop("organization", None)
+    pkg.pop("owner_org", None)
+    with session_scope(backend.sessions) as session:
+        outcome, out, notes = import_package(session, SYSTEM, pkg, fallback_org="cao")
+    assert outcome == "created" and out.organization.name == "cao"
+    assert any("names no organisation" in n for n in notes)
+    assert "remote_organization" not in out.extras  # nothing to keep: the record named none
