@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
@@ -152,11 +153,26 @@ def import_file(
         str | None,
         typer.Option(help="owner of records whose organisation is not known here"),
     ] = None,
+    timezone: Annotated[
+        str, typer.Option(help="time zone of naive dataset times (CKAN writes UTC)")
+    ] = "UTC",
+    resource_timezone: Annotated[
+        str | None,
+        typer.Option(help="time zone of naive resource times (e-Gov: Asia/Tokyo)"),
+    ] = None,
 ) -> None:
     """Import datasets from a JSON Lines file (one CKAN package dict per line).
 
     Values that cannot be placed here are kept as `remote_*` extras and listed per line.
+    Naive times are read in `--timezone` (resources: `--resource-timezone`, default the same),
+    as a `ckan` harvest source's `timezone`/`resource_timezone` settings do.
     """
+    for zone in (timezone, resource_timezone):
+        if zone is not None:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise typer.BadParameter(f"unknown time zone {zone!r}") from exc
     lines = [line for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
     counts = {"created": 0, "updated": 0, "failed": 0}
     factory = _sessions()
@@ -170,7 +186,14 @@ def import_file(
                     raise ValueError("each line must be a JSON object")
                 # One transaction per dataset: a bad line loses nothing else.
                 with session_scope(factory) as session:
-                    outcome, _ds, notes = import_package(session, SYSTEM, pkg, fallback_org=org)
+                    outcome, _ds, notes = import_package(
+                        session,
+                        SYSTEM,
+                        pkg,
+                        fallback_org=org,
+                        timezone=timezone,
+                        resource_timezone=resource_timezone,
+                    )
                 counts[outcome] += 1
                 for note in notes:
                     console.print(f"line {number}: {note}")

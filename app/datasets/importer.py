@@ -45,15 +45,28 @@ def _owner(
 
 
 def import_package(
-    session: Session, actor: Actor, pkg: dict[str, Any], *, fallback_org: str | None = None
+    session: Session,
+    actor: Actor,
+    pkg: dict[str, Any],
+    *,
+    fallback_org: str | None = None,
+    timezone: str = "UTC",
+    resource_timezone: str | None = None,
 ) -> tuple[str, DatasetOut, list[str]]:
     """("created" | "updated", dataset, notes) for one package dict.
 
     fallback_org: the owner when the record's organisation is not known here (without it,
     an unknown organisation is refused: every dataset belongs to one).
+    timezone / resource_timezone: the zones of naive times (see `from_ckan`).
     """
     read_notes: list[str] = []
-    data, wanted_id = from_ckan(pkg, provider_dates=True, notes=read_notes)
+    data, wanted_id = from_ckan(
+        pkg,
+        provider_dates=True,
+        notes=read_notes,
+        timezone=timezone,
+        resource_timezone=resource_timezone,
+    )
     known_measures = session.info.get("measure_ids")
     if not isinstance(known_measures, set):  # read once per session (a batch of imports)
         known_measures = set(session.scalars(select(Measure.id)))

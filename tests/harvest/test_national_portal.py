@@ -247,3 +247,16 @@ def test_catalog_import_places_an_egov_record_without_organisation(backend: Back
     assert outcome == "created" and out.organization.name == "cao"
     assert any("names no organisation" in n for n in notes)
     assert "remote_organization" not in out.extras  # nothing to keep: the record named none
+
+
+def test_catalog_import_reads_egov_resource_times_in_japan_time(backend: Backend) -> None:
+    # `catalog import --resource-timezone Asia/Tokyo`: e-Gov writes resource times in Japan
+    # time without an offset (created 10:54:04 is 01:54:04 UTC).
+    pkg = egov()
+    pkg["resources"][0]["created"] = "2019-06-10T10:54:04.094557"
+    with session_scope(backend.sessions) as session:
+        _outcome, out, _notes = import_package(
+            session, SYSTEM, pkg, resource_timezone="Asia/Tokyo"
+        )
+    created = out.resources[0].created
+    assert created is not None and created.isoformat().startswith("2019-06-10T01:54:04")
