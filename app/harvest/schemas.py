@@ -53,8 +53,8 @@ class SourceConfig(BaseModel):
     incremental_overlap_minutes: int = Field(default=60, ge=0, le=525_600)
     # Time zones of naive date-times in remote records (IANA names). CKAN writes naive UTC;
     # e-Gov's resource created/last_modified are Japan time: resource_timezone Asia/Tokyo.
-    timezone: str = Field(default="UTC", description="zone of naive dataset times")
-    resource_timezone: str | None = Field(
+    timezone: Ref = Field(default="UTC", description="zone of naive dataset times")
+    resource_timezone: Ref | None = Field(
         default=None, description="zone of naive resource times (default: timezone)"
     )
     # Incremental CKAN runs also list the remote ids (package_list) to detect deletions.
