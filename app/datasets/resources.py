@@ -61,9 +61,25 @@ def replace_resources(
     """Make the dataset's resources exactly `items` (matched by id), in that order."""
     existing = {r.id: r for r in ds.resources}
     result: list[Resource] = []
+    seen: set[str] = set()
     for position, item in enumerate(items):
+        if item.id and item.id in seen:
+            errors.add(f"resources__{position}__id", "The same resource id is given twice")
+            continue
+        if item.id:
+            seen.add(item.id)
         res = existing.get(item.id) if item.id else None
         if res is None:
+            if item.id:
+                # An id of another dataset's resource: refused (the insert would break the
+                # primary key), as resource_create refuses it.
+                with session.no_autoflush:
+                    taken = session.get(Resource, item.id) is not None
+                if taken:
+                    errors.add(
+                        f"resources__{position}__id", "A resource with this id already exists"
+                    )
+                    continue
             res = Resource(
                 extras={}, created=to_naive_utc(item.created) if item.created else utcnow()
             )
