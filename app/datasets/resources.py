@@ -99,6 +99,17 @@ def _writable(session: Session, actor: Actor, dataset_ref: str) -> Dataset:
     return ds
 
 
+def _writable_of_resource(session: Session, actor: Actor, resource_id: str) -> Dataset:
+    """The dataset holding the resource, for writing; a resource of a dataset the actor can't
+    read is not found as a resource (the message must not name its dataset)."""
+    dataset_id = find_dataset_of_resource(session, resource_id)
+    ds = repo.get(session, dataset_id, for_update=True) if dataset_id else None
+    if ds is None or not can_read_dataset(actor, ds.owner_org, ds.private, ds.state):
+        raise NotFound(f"Resource {resource_id!r} not found")
+    require_role(actor, ds.owner_org, "editor", f"edit dataset {ds.name}")
+    return ds
+
+
 def _commit_change(session: Session, actor: Actor, ds: Dataset, before: DatasetOut) -> None:
     ds.metadata_modified = utcnow()
     ds.revision += 1
@@ -149,10 +160,7 @@ def update_resource(
     session: Session, actor: Actor, resource_id: str, data: ResourceIn | ResourcePatch
 ) -> ResourceOut:
     """ResourceIn replaces the resource's fields; ResourcePatch changes the ones sent."""
-    dataset_id = find_dataset_of_resource(session, resource_id)
-    if dataset_id is None:
-        raise NotFound(f"Resource {resource_id!r} not found")
-    ds = _writable(session, actor, dataset_id)
+    ds = _writable_of_resource(session, actor, resource_id)
     res = _find(ds, resource_id)
     before = dataset_out(ds)
     errors = FieldErrors()
@@ -164,10 +172,7 @@ def update_resource(
 
 
 def delete_resource(session: Session, actor: Actor, resource_id: str) -> None:
-    dataset_id = find_dataset_of_resource(session, resource_id)
-    if dataset_id is None:
-        raise NotFound(f"Resource {resource_id!r} not found")
-    ds = _writable(session, actor, dataset_id)
+    ds = _writable_of_resource(session, actor, resource_id)
     before = dataset_out(ds)
     res = _find(ds, resource_id)
     ds.resources.remove(res)

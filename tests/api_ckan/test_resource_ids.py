@@ -47,3 +47,24 @@ def test_foreign_or_repeated_resource_ids_are_refused(
     # Nothing moved: their resource is still theirs, unchanged.
     shown = call(client, "resource_show", other, id=their_res)
     assert shown["package_id"] == theirs["id"] and shown["name"] == "THEIRS"
+
+
+def test_writes_to_a_private_resource_do_not_name_its_dataset(
+    client: TestClient, users: Accounts
+) -> None:
+    owner = users.make("owner-editor", org="011002", role="editor")
+    outsider = users.make("outsider", org="131016", role="editor")
+    hidden = call(
+        client,
+        "package_create",
+        owner,
+        name="hidden-one",
+        owner_org="011002",
+        private=True,
+        resources=[{"url": "https://example.jp/h.csv"}],
+    )
+    res_id = hidden["resources"][0]["id"]
+    for action in ("resource_update", "resource_patch", "resource_delete"):
+        err = call(client, action, outsider, 404, id=res_id, url="https://example.jp/x.csv")
+        assert hidden["id"] not in err["message"] and "hidden-one" not in err["message"]
+        assert res_id in err["message"]
