@@ -15,6 +15,7 @@ from app.api import dcat as dcat_api
 from app.api import dcat_dump, guards, json_input, v1
 from app.api.ckan import envelope as ckan_envelope
 from app.api.ckan.router import router as ckan_router
+from app.api.head import HeadAsGet
 from app.api.rate_limit import RateLimitMiddleware, RateLimits
 from app.api.sessions import request_database
 from app.api.v1 import errors as v1_errors
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.rate_limit_ip, settings.rate_limit_token, settings.rate_limit_login
     )
     app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)
+    app.add_middleware(HeadAsGet)  # outside the rest: every GET route answers HEAD
     app.include_router(web_routes.router)  # before CKAN's: /api is also the browsers' guide
     app.include_router(v1.router)
     app.include_router(ckan_router)

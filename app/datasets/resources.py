@@ -62,9 +62,25 @@ def replace_resources(
     """Make the dataset's resources exactly `items` (matched by id), in that order."""
     existing = {r.id: r for r in ds.resources}
     result: list[Resource] = []
+    seen: set[str] = set()
     for position, item in enumerate(items):
+        if item.id and item.id in seen:
+            errors.add(f"resources__{position}__id", "The same resource id is given twice")
+            continue
+        if item.id:
+            seen.add(item.id)
         res = existing.get(item.id) if item.id else None
         if res is None:
+            if item.id:
+                # An id of another dataset's resource: refused (the insert would break the
+                # primary key), as resource_create refuses it.
+                with session.no_autoflush:
+                    taken = session.get(Resource, item.id) is not None
+                if taken:
+                    errors.add(
+                        f"resources__{position}__id", "A resource with this id already exists"
+                    )
+                    continue
             res = Resource(
                 extras={}, created=to_naive_utc(item.created) if item.created else utcnow()
             )
@@ -80,6 +96,17 @@ def _writable(session: Session, actor: Actor, dataset_ref: str) -> Dataset:
     ds = repo.get(session, dataset_ref, for_update=True)
     if ds is None or not can_read_dataset(actor, ds.owner_org, ds.private, ds.state):
         raise NotFound(f"Dataset {dataset_ref!r} not found")
+    require_role(actor, ds.owner_org, "editor", f"edit dataset {ds.name}")
+    return ds
+
+
+def _writable_of_resource(session: Session, actor: Actor, resource_id: str) -> Dataset:
+    """The dataset holding the resource, for writing; a resource of a dataset the actor can't
+    read is not found as a resource (the message must not name its dataset)."""
+    dataset_id = find_dataset_of_resource(session, resource_id)
+    ds = repo.get(session, dataset_id, for_update=True) if dataset_id else None
+    if ds is None or not can_read_dataset(actor, ds.owner_org, ds.private, ds.state):
+        raise NotFound(f"Resource {resource_id!r} not found")
     require_role(actor, ds.owner_org, "editor", f"edit dataset {ds.name}")
     return ds
 
@@ -134,10 +161,7 @@ def update_resource(
     session: Session, actor: Actor, resource_id: str, data: ResourceIn | ResourcePatch
 ) -> ResourceOut:
     """ResourceIn replaces the resource's fields; ResourcePatch changes the ones sent."""
-    dataset_id = find_dataset_of_resource(session, resource_id)
-    if dataset_id is None:
-        raise NotFound(f"Resource {resource_id!r} not found")
-    ds = _writable(session, actor, dataset_id)
+    ds = _writable_of_resource(session, actor, resource_id)
     res = _find(ds, resource_id)
     before = dataset_out(ds)
     errors = FieldErrors()
@@ -149,10 +173,7 @@ def update_resource(
 
 
 def delete_resource(session: Session, actor: Actor, resource_id: str) -> None:
-    dataset_id = find_dataset_of_resource(session, resource_id)
-    if dataset_id is None:
-        raise NotFound(f"Resource {resource_id!r} not found")
-    ds = _writable(session, actor, dataset_id)
+    ds = _writable_of_resource(session, actor, resource_id)
     before = dataset_out(ds)
     res = _find(ds, resource_id)
     ds.resources.remove(res)

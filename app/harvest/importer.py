@@ -91,7 +91,7 @@ class PageState:
 
     records: dict[str, HarvestRecord]
     states: dict[str, tuple[str, str, list[str]]]  # dataset id -> (state, name, local_fields)
-    owners: dict[str, str]  # dataset id -> name, for ids the page's new records ask for
+    owners: dict[str, str | None]  # dataset id -> name (None unless public), for ids asked for
     taken: set[str]  # dataset names known to be in use
     new_records: list[dict[str, Any]] = field(default_factory=list)
 
@@ -262,10 +262,11 @@ def _create(
 ) -> Outcome:
     wanted_id = _wanted_id(rec)
     if wanted_id is not None and wanted_id in page.owners:
+        owner = page.owners[wanted_id]
+        named = f" ({owner})" if owner else ""
         return Outcome(
             "skipped",
-            message=f"a dataset with the same id already exists here ({page.owners[wanted_id]}): "
-            "not duplicated",
+            message=f"a dataset with the same id already exists here{named}: not duplicated",
         )
     data = data.model_copy(update={"name": _free_name(session, page, data.name)})
     out, dropped = _repairing(

@@ -255,12 +255,19 @@ def lock_datasets(session: Session, ids: Sequence[str]) -> None:
         ).all()
 
 
-def dataset_names(session: Session, ids: Sequence[str]) -> dict[str, str]:
-    """id -> name for the datasets that exist among `ids`."""
+def dataset_names(session: Session, ids: Sequence[str]) -> dict[str, str | None]:
+    """id -> name for the datasets that exist among `ids`; the name is None unless the dataset
+    is public and active (job reports are public: they must not name a private or draft one)."""
     if not ids:
         return {}
-    rows = session.execute(select(Dataset.id, Dataset.name).where(Dataset.id.in_(ids)))
-    return {row.id: row.name for row in rows}
+    rows = session.execute(
+        select(Dataset.id, Dataset.name, Dataset.private, Dataset.state).where(
+            Dataset.id.in_(ids)
+        )
+    )
+    return {
+        row.id: row.name if not row.private and row.state == "active" else None for row in rows
+    }
 
 
 def names_taken(session: Session, names: Sequence[str]) -> set[str]:

@@ -34,6 +34,9 @@ PER_PAGE: Final = 20
 FACET_SHOWN: Final = 10  # values per facet before "more"
 FACET_MORE: Final = 100
 MAX_PAGE: Final = 500  # deep pages are for the API (start/cursor), not for reading
+# Values kept per facet from the URL: every chip and facet link repeats all the filters, so
+# the page grows with their square (2,000 tags took 17 s); more are for the API.
+MAX_FILTER_VALUES: Final = 20
 # Sorts offered on the page (value of the search service's `sort`).
 SORTS: Final = (
     "relevance",
@@ -63,6 +66,7 @@ class SearchState:
         filters: dict[str, list[str]] = {}
         for name in FACETS:
             values = [v for v in dict.fromkeys(qp.getlist(name)) if v.strip()]
+            values = values[:MAX_FILTER_VALUES]
             if values and name not in (fixed or {}):
                 filters[name] = values
         raw_page = qp.get("page", "1")
