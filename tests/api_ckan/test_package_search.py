@@ -207,6 +207,17 @@ def test_bad_numbers_are_validation_errors(client: TestClient) -> None:
         assert res.json()["error"]["__type"] == "Validation Error"
 
 
+def test_full_width_digits_are_refused_like_the_native_api(client: TestClient) -> None:
+    # Python's int() reads "１"; the v1 API and the changes cursor refuse it, so CKAN does too.
+    for params in ({"rows": "\uff11"}, {"start": "\uff10"}):
+        res = client.get("/api/3/action/package_search", params=params)
+        assert res.status_code == 409
+        assert res.json()["error"]["__type"] == "Validation Error"
+        assert "ASCII digits" in res.text
+    assert client.get("/api/v1/changes", params={"since": "\uff11"}).status_code == 422
+    assert client.get("/api/v1/changes", params={"limit": "\uff11"}).status_code == 422
+
+
 def test_ignored_solr_parameters_are_accepted(client: TestClient) -> None:
     params = {"qf": "title^4", "wt": "json", "defType": "edismax", "ext_bbox": "1,2,3,4"}
     assert search(client, **params)["count"] == 0

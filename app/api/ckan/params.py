@@ -155,6 +155,11 @@ def get_int(
         return default
     if isinstance(value, bool):
         raise Invalid(f"{key} must be an integer", {key: ["Invalid integer"]})
+    if isinstance(value, str) and not value.isascii():
+        # Python's int() reads full-width and other Unicode digits; the native API and the
+        # changes cursor refuse them, so every integer parameter does (ASCII digits only).
+        message = "Invalid integer: use ASCII digits 0-9"
+        raise Invalid(f"{key} must be an integer written in ASCII digits", {key: [message]})
     try:
         number = int(value) if not isinstance(value, float) or value.is_integer() else None
     except (TypeError, ValueError):
