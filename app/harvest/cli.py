@@ -229,7 +229,9 @@ def report(
     _, factory = _db()
     try:
         with session_scope(factory) as session:
-            rep = service.job_report(session, job_id, status=status, limit=limit, offset=offset)
+            rep = service.job_report(
+                session, job_id, SYSTEM, status=status, limit=limit, offset=offset
+            )
     except AppError as exc:
         raise _fail(exc.message, exc.fields) from exc
     typer.echo(_job_line(rep.job))

@@ -144,6 +144,20 @@ def objects(
     return total, rows
 
 
+def dataset_visibility(
+    session: Session, dataset_ids: list[str]
+) -> dict[str, tuple[str, bool, str]]:
+    """(owner_org, private, state) of each existing dataset, for the visibility rule."""
+    if not dataset_ids:
+        return {}
+    rows = session.execute(
+        select(Dataset.id, Dataset.owner_org, Dataset.private, Dataset.state).where(
+            Dataset.id.in_(dataset_ids)
+        )
+    )
+    return {r.id: (r.owner_org, r.private, r.state) for r in rows}
+
+
 # Identity map
 
 

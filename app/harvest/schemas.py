@@ -154,7 +154,7 @@ class SourceOut(BaseModel):
 
 class RecordOut(BaseModel):
     remote_key: str
-    remote_url: str
+    remote_url: str | None = Field(description="null when the dataset is not readable")
     dataset_id: str | None
     dataset_name: str | None
     status: str

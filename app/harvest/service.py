@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
 from app.accounts.permissions import require_role
+from app.accounts.visibility import can_read_dataset
 from app.common.validate import FieldErrors, check_name, is_http_url
 from app.errors import Conflict, Invalid, NotFound
 from app.harvest import repository as repo
@@ -238,18 +239,35 @@ def get_job(session: Session, job_id: str) -> JobOut:
 
 
 def job_report(
-    session: Session, job_id: str, *, status: str | None = None, limit: int = 100, offset: int = 0
+    session: Session,
+    job_id: str,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> JobReport:
+    """A job's records; a record whose dataset the actor may not read (made private, draft,
+    deleted or purged since) keeps its remote id, status and message but not the dataset
+    nor the remote URL (which carries the name)."""
     job = get_job(session, job_id)
     if limit < 1 or limit > MAX_REPORT or offset < 0:
         raise Invalid(f"limit must be 1-{MAX_REPORT}, offset >= 0", {"limit": ["Out of range"]})
     total, rows = repo.objects(session, job_id, status, limit, offset)
+    seen = repo.dataset_visibility(session, [r.dataset_id for r in rows if r.dataset_id])
+
+    def readable(dataset_id: str | None) -> bool:
+        if dataset_id is None:
+            return True
+        found = seen.get(dataset_id)
+        return found is not None and can_read_dataset(actor, *found)
+
     records = [
         RecordOut(
             remote_key=r.remote_key,
-            remote_url=r.remote_url,
-            dataset_id=r.dataset_id,
-            dataset_name=r.dataset_name,
+            remote_url=r.remote_url if readable(r.dataset_id) else None,
+            dataset_id=r.dataset_id if readable(r.dataset_id) else None,
+            dataset_name=r.dataset_name if readable(r.dataset_id) else None,
             status=r.status,
             message=r.message,
         )

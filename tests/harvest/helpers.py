@@ -43,7 +43,7 @@ def run(backend: Backend, name: str, *, full: bool = False, allowed: str = "127.
 
 def report(backend: Backend, job_id: str, status: str | None = None) -> JobReport:
     with session_scope(backend.sessions) as session:
-        return service.job_report(session, job_id, status=status, limit=1000)
+        return service.job_report(session, job_id, SYSTEM, status=status, limit=1000)
 
 
 def stats(job: JobOut) -> dict[str, int]:

@@ -118,3 +118,29 @@ def test_run_now_report_and_one_job_at_a_time(
     # Deleting the source keeps what it brought in.
     client.delete("/api/v1/harvest/sources/sapporo-portal", headers=admin.headers)
     assert client.get("/api/v1/datasets/sapporo-aed").status_code == 200
+
+
+def test_report_hides_datasets_made_private_since(
+    client: TestClient, users: Accounts, http_server: FixtureServer, backend: Backend
+) -> None:
+    url = CkanPortal(http_server).url
+    admin = users.make("sapporo-admin", org="011002", role="admin")
+    client.post("/api/v1/harvest/sources", json=_body(url), headers=admin.headers)
+    job_id = client.post("/api/v1/harvest/sources/sapporo-portal/jobs", headers=admin.headers)
+    settings = backend.settings().model_copy(update={"harvest_allowed_hosts": "127.0.0.1"})
+    run_once(backend.sessions, backend.engine, settings)
+    path = f"/api/v1/harvest/jobs/{job_id.json()['id']}"
+    hidden = client.get(path).json()["records"][0]
+    name = hidden["dataset_name"]
+    assert name and hidden["dataset_id"]
+    resp = client.patch(f"/api/v1/datasets/{name}", json={"private": True}, headers=admin.headers)
+    assert resp.status_code == 200, resp.text
+
+    anonymous = client.get(path)
+    assert anonymous.status_code == 200 and name not in anonymous.text
+    entry = anonymous.json()["records"][0]
+    assert entry["remote_key"] == hidden["remote_key"] and entry["status"] == "added"
+    assert entry["dataset_name"] is None and entry["dataset_id"] is None
+    assert anonymous.json()["records"][1]["dataset_name"]  # still public: still named
+    member = client.get(path, headers=admin.headers).json()["records"][0]
+    assert member["dataset_name"] == name

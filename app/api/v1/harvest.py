@@ -81,14 +81,17 @@ def jobs(session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50) 
 @router.get("/jobs/{job_id}", response_model=JobReport)
 def job_report(
     session: SessionDep,
+    actor: ActorDep,
     job_id: str,
     status: Annotated[str | None, Query(description=", ".join(RECORD_STATUSES))] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
 ) -> JobReport:
-    """The job's stats and message, and its records with remote id/URL, status, message."""
+    """The job's stats and message, and its records with remote id/URL, status, message.
+
+    A record's dataset (id and name) is shown only to those who may read that dataset."""
     if status is not None and status not in RECORD_STATUSES:
         raise Invalid(
             f"status must be one of {', '.join(RECORD_STATUSES)}", {"status": ["Unknown"]}
         )
-    return service.job_report(session, job_id, status=status, limit=limit, offset=offset)
+    return service.job_report(session, job_id, actor, status=status, limit=limit, offset=offset)
