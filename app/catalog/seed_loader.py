@@ -125,8 +125,17 @@ def load_seed(
     return stats
 
 
+# What earlier versions stored as the homepage of a catalogue seeded with the default base URI.
+_LEGACY_HOMEPAGE = "http://127.0.0.1:8000/"
+
+
 def _load_catalog(session: Session, stats: LoadStats, settings: Settings) -> None:
     existing = {c.id: c for c in session.scalars(select(Catalog))}
+    root = existing.get(1)
+    if root is not None and root.homepage in (_LEGACY_HOMEPAGE, settings.base_uri + "/"):
+        # A homepage that is only the site's own root (as earlier versions stored it) becomes
+        # "": the site root of whatever CATALOG_BASE_URI is configured when it is read.
+        root.homepage = ""
     # Only created once: later edits of the catalogue record are the operator's.
     if 1 not in existing:
         _upsert(
@@ -142,7 +151,7 @@ def _load_catalog(session: Session, stats: LoadStats, settings: Settings) -> Non
                     "府省庁・地方公共団体のオープンデータのカタログ"
                 ),
                 "publisher_name": settings.publisher_name,
-                "homepage": settings.base_uri + "/",
+                "homepage": "",  # the site root of the configured base URI
                 "language": "ja",
             },
             lambda: Catalog(id=1),

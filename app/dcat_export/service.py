@@ -97,7 +97,8 @@ def build_context(session: Session, settings: Settings) -> Context:
         description=row.description if row is not None else "",
         publisher_name=publisher_name,
         publisher=publisher,
-        homepage=row.homepage if row is not None else settings.base_uri + "/",
+        # "" (the seeded value) is the site's own root under the configured base URI.
+        homepage=(row.homepage if row is not None else "") or settings.base_uri + "/",
         language=row.language if row is not None else "ja",
     )
     licenses = {lic.id: lic for lic in catalog_service.list_licenses(session)}
