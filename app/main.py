@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scheduler = None
     v1_errors.install(app)
     ckan_envelope.install(app, settings)
-    guards.install(app, settings.max_request_bytes)
+    guards.install(app, settings.max_request_bytes, settings.base_uri)
     faults_http.install(app, settings.retry_after_seconds)
     # Outermost: a refused client costs no body read and no database work.
     app.state.rate_limits = RateLimits(
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dcat_dump.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     web_errors.install(app)
+    ckan_envelope.install_fallbacks(app, settings)  # wraps the web layer's
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

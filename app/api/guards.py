@@ -16,6 +16,7 @@ import orjson
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.ckan.envelope import error_envelope, is_ckan_path
 from app.api.v1.errors import error_body
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -37,14 +38,25 @@ async def send_json(
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, base_uri: str = "") -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.base_uri = base_uri
 
-    def _too_large(self) -> dict[str, Any]:
-        return error_body(
-            "Request Too Large", f"The request body exceeds {self.max_body_bytes} bytes"
-        )
+    def _body(self, scope: Scope, kind: str, message: str) -> dict[str, Any]:
+        """The native API's error body, or CKAN's envelope under the Action API."""
+        path = str(scope.get("path", ""))
+        if is_ckan_path(path):
+            return error_envelope(self.base_uri, path, kind, message)
+        return error_body(kind, message)
+
+    def _too_large(self, scope: Scope) -> dict[str, Any]:
+        message = f"The request body exceeds {self.max_body_bytes} bytes"
+        return self._body(scope, "Request Too Large", message)
+
+    def _nul_error(self, scope: Scope) -> dict[str, Any]:
+        message = "NUL characters (U+0000) are not allowed in any input"
+        return self._body(scope, "Bad Request", message)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,11 +64,11 @@ class RequestGuard:
             return
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
-            await send_json(send, 413, self._too_large())
+            await send_json(send, 413, self._too_large(scope))
             return
         query: bytes = scope.get("query_string", b"")
         if b"%00" in query.lower() or b"\x00" in query or "\x00" in scope.get("path", ""):
-            await send_json(send, 400, _nul_error())
+            await send_json(send, 400, self._nul_error(scope))
             return
         if scope.get("method") not in BODY_METHODS:
             await self.app(scope, receive, send)
@@ -70,14 +82,14 @@ class RequestGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                await send_json(send, 413, self._too_large())
+                await send_json(send, 413, self._too_large(scope))
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
         if any(mark in body for mark in NUL_MARKS):
-            await send_json(send, 400, _nul_error())
+            await send_json(send, 400, self._nul_error(scope))
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -102,9 +114,5 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _nul_error() -> dict[str, Any]:
-    return error_body("Bad Request", "NUL characters (U+0000) are not allowed in any input")
-
-
-def install(app: FastAPI, max_body_bytes: int) -> None:
-    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
+def install(app: FastAPI, max_body_bytes: int, base_uri: str = "") -> None:
+    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes, base_uri=base_uri)

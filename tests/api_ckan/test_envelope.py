@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from app.api.ckan import router as ckan_router
+from app.api.ckan.registry import Action
+from app.main import create_app
 from tests.api_ckan.conftest import make_dataset
 from tests.conftest import Accounts, Backend
 
@@ -143,3 +148,36 @@ def test_help_show(client: TestClient) -> None:
     res = client.get("/api/3/action/help_show", params={"name": "package_search"})
     assert "fq" in res.json()["result"]
     assert client.get("/api/3/action/help_show", params={"name": "nope"}).status_code == 404
+
+
+def test_errors_outside_actions_are_envelopes_too(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(_ctx: Any, _data: dict[str, Any]) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(ckan_router.ACTIONS, "status_show", Action(crash, read=True))
+    settings = backend.settings().model_copy(update={"max_request_bytes": 1000})
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        for prefix in ("/api/3/action", "/api/action"):
+            res = client.get(f"{prefix}/status_show")
+            assert res.status_code == 500
+            body = res.json()
+            assert body["success"] is False and body["help"].endswith("name=status_show")
+            assert body["error"]["__type"] == "Internal Server Error" and "a bug" not in res.text
+            big = client.post(f"{prefix}/package_create", content=b"x" * 2000)
+            assert big.status_code == 413
+            assert big.json()["success"] is False
+            assert big.json()["error"]["__type"] == "Request Too Large"
+            nul = client.get(f"{prefix}/package_show", params={"id": "a\x00"})
+            assert nul.status_code == 400 and nul.json()["error"]["__type"] == "Bad Request"
+            unknown = client.get(f"{prefix}/package_show/extra")
+            assert unknown.status_code == 400
+            assert unknown.json() == "Bad request - Action name not known: package_show/extra"
+            wrong_method = client.put(f"{prefix}/package_show")
+            assert wrong_method.status_code == 405 and wrong_method.json()["success"] is False
+            assert wrong_method.json()["error"]["__type"] == "Method Not Allowed"
+        # Elsewhere the native shapes stay.
+        assert client.get("/api/v1/no-such").status_code == 404
+        too_big = client.post("/api/v1/datasets", content=b"x" * 2000)
+        assert too_big.status_code == 413 and too_big.json()["error"]["type"] == "Request Too Large"

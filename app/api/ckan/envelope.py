@@ -10,11 +10,14 @@ before running the action (unknown action, write action by GET, unreadable body)
 from __future__ import annotations
 
 import inspect
+import logging
 import re
+from http import HTTPStatus
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from app.config import Settings
@@ -30,6 +33,7 @@ from app.errors import (
 )
 
 API_PREFIXES = ("/api/3/action/", "/api/action/")
+log = logging.getLogger(__name__)
 
 
 class BadRequest(AppError):
@@ -92,6 +96,20 @@ def error_content(exc: AppError) -> tuple[int, dict[str, Any]]:
     return exc.status_code, {"__type": exc.kind, "message": exc.message}
 
 
+def action_name(path: str) -> str:
+    """The action a CKAN path names (what follows the prefix), for help URLs and messages."""
+    for prefix in API_PREFIXES:
+        if path.startswith(prefix):
+            return path[len(prefix) :].strip("/")
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def error_envelope(base_uri: str, path: str, kind: str, message: str) -> dict[str, Any]:
+    """The envelope for an error raised outside any action (middleware, crash, no route)."""
+    help_link = f"{base_uri}/api/3/action/help_show?name={action_name(path)}"
+    return {"help": help_link, "success": False, "error": {"__type": kind, "message": message}}
+
+
 def error_response(settings: Settings, action: str, exc: AppError) -> JSONBody:
     if isinstance(exc, BadRequest):
         return JSONBody(f"Bad request - {exc.message}", status_code=400)
@@ -124,3 +142,48 @@ def install(app: FastAPI, settings: Settings) -> None:
         return result
 
     app.add_exception_handler(AppError, on_app_error)
+
+
+def install_fallbacks(app: FastAPI, settings: Settings) -> None:
+    """Under the Action API, answer a path no route matches and an unhandled error in CKAN's
+    terms too, whatever the client accepts: an action path that names no action is CKAN's 400
+    "Action name not known" (as the router answers an unknown name), any other HTTP error and
+    a crash are envelopes. Call last, after the web layer's handlers, which it wraps.
+    """
+    previous_http = app.exception_handlers.get(StarletteHTTPException)
+    previous_crash = app.exception_handlers.get(Exception)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        path = request.url.path
+        if not is_ckan_path(path) and previous_http is not None:
+            return await _call(previous_http, request, exc)
+        if exc.status_code == 404:
+            name = action_name(path)
+            return JSONBody(f"Bad request - Action name not known: {name}", status_code=400)
+        kind = HTTPStatus(exc.status_code).phrase if exc.status_code in _STATUSES else "Error"
+        body = error_envelope(settings.base_uri, path, kind, str(exc.detail))
+        return JSONBody(body, status_code=exc.status_code, headers=exc.headers)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        path = request.url.path
+        if not is_ckan_path(path) and previous_crash is not None:
+            return await _call(previous_crash, request, exc)
+        log.exception("unhandled error on %s", path, exc_info=exc)
+        kind = "Internal Server Error"
+        body = error_envelope(settings.base_uri, path, kind, "Internal Server Error")
+        return JSONBody(body, status_code=500)
+
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_crash)
+
+
+_STATUSES = frozenset(s.value for s in HTTPStatus)
+
+
+async def _call(handler: Any, request: Request, exc: Exception) -> Response:
+    result = handler(request, exc)
+    if inspect.isawaitable(result):
+        result = await result
+    assert isinstance(result, Response)
+    return result
