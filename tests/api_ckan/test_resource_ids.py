@@ -27,22 +27,23 @@ def test_foreign_or_repeated_resource_ids_are_refused(
     mine = call(client, "package_create", editor, name="mine", owner_org="131016")
     taken = {"id": their_res, "url": "https://example.jp/hijack.csv"}
 
+    # CKAN's error shape for list fields: one dict per item, the bad one holding the message.
     err = call(client, "package_patch", editor, 409, id="mine", resources=[taken])
     assert err["__type"] == "Validation Error"
-    assert "resources__0__id" in err
+    assert "id" in err["resources"][0]
     err = call(
         client, "package_update", editor, 409, id="mine", owner_org="131016", resources=[taken]
     )
-    assert "resources__0__id" in err
+    assert "id" in err["resources"][0]
     err = call(
         client, "package_create", editor, 409, name="mine2", owner_org="131016", resources=[taken]
     )
-    assert "resources__0__id" in err and "name" not in err
+    assert "id" in err["resources"][0] and "name" not in err
 
     fresh = "0b7a1c7e-5d7e-4c1e-9a55-0a1b2c3d4e5f"
     twice = [{"id": fresh, "url": "https://example.jp/a.csv"}] * 2
     err = call(client, "package_patch", editor, 409, id=mine["id"], resources=twice)
-    assert "resources__1__id" in err
+    assert err["resources"][0] == {} and "id" in err["resources"][1]
 
     # Nothing moved: their resource is still theirs, unchanged.
     shown = call(client, "resource_show", other, id=their_res)
