@@ -29,21 +29,10 @@ from app.catalog.seed_loader import load_seed
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, session_scope
 from app.main import create_app
+from app.web.search_state import FACETS
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-ALL_FACETS = "".join(
-    f"&facet={f}"
-    for f in (
-        "organization",
-        "prefecture",
-        "category",
-        "measure",
-        "tags",
-        "res_format",
-        "license_id",
-        "standard_kind",
-    )
-)
+ALL_FACETS = "".join(f"&facet={f}" for f in FACETS)
 
 
 def pairs(dataset: str, org: str) -> list[tuple[str, str, str]]:

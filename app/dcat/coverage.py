@@ -41,6 +41,16 @@ EU_THEMES: dict[str, str] = {
 LABELS = (RDFS.label, SKOS.prefLabel, DCT.title, DCT.description)
 
 
+def _label(scope: ReadScope, node: Node) -> Literal | None:
+    """The first literal label of a node (rdfs:label, skos:prefLabel, dct:title, then
+    dct:description), as feeds label blank nodes for formats, rights or concepts."""
+    for predicate in LABELS:
+        for lit in scope.objects(node, predicate):
+            if isinstance(lit, Literal):
+                return lit
+    return None
+
+
 def eu_theme(uri: str) -> str | None:
     """Our category for an EU data-theme IRI (http or https, any case), else None."""
     low = uri.split("://", 1)[-1].lower()
@@ -86,15 +96,7 @@ class Statements(Codec):
         values: list[Node] = []
         for node in scope.objects(s, self.predicate):
             if isinstance(node, BNode) or (isinstance(node, URIRef) and "#kept-" in node):
-                label = next(
-                    (
-                        lit
-                        for p in LABELS
-                        for lit in scope.objects(node, p)
-                        if isinstance(lit, Literal)
-                    ),
-                    None,
-                )
+                label = _label(scope, node)
                 if label is not None:
                     values.append(label)
                 elif isinstance(node, BNode):
@@ -130,15 +132,7 @@ class MoreStandards(Codec):
                 label = scope.graph.value(node, URIRef(RDFS.label))
                 rest.append(label if isinstance(label, Literal) else node)
             elif isinstance(node, BNode):
-                label = next(
-                    (
-                        lit
-                        for p in LABELS
-                        for lit in scope.objects(node, p)
-                        if isinstance(lit, Literal)
-                    ),
-                    None,
-                )
+                label = _label(scope, node)
                 if label is not None:
                     rest.append(label)
             else:
