@@ -58,7 +58,7 @@ def job_out(job: HarvestJob, source_name: str) -> JobOut:
     )
 
 
-def _source_out(session: Session, source: HarvestSource, last: HarvestJob | None) -> SourceOut:
+def source_out(session: Session, source: HarvestSource, last: HarvestJob | None) -> SourceOut:
     org = repo.org_names(session, [source.organization_id]).get(source.organization_id, "")
     return SourceOut(
         id=source.id,
@@ -128,18 +128,18 @@ def create_source(session: Session, actor: Actor, data: SourceIn) -> SourceOut:
     )
     session.add(source)
     session.flush()
-    return _source_out(session, source, None)
+    return source_out(session, source, None)
 
 
 def list_sources(session: Session) -> list[SourceOut]:
     sources = repo.sources(session)
     last = repo.last_jobs(session, [s.id for s in sources])
-    return [_source_out(session, s, last.get(s.id)) for s in sources]
+    return [source_out(session, s, last.get(s.id)) for s in sources]
 
 
 def get_source(session: Session, ref: str) -> SourceOut:
     source = _load(session, ref)
-    return _source_out(session, source, repo.last_jobs(session, [source.id]).get(source.id))
+    return source_out(session, source, repo.last_jobs(session, [source.id]).get(source.id))
 
 
 def update_source(session: Session, actor: Actor, ref: str, data: SourcePatch) -> SourceOut:

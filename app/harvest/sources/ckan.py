@@ -78,6 +78,8 @@ class CkanSource:
         self.client = client
         self.complete = False
         self.cursor: str | None = None
+        # The remote's own count of matching packages, once a page has said it (previews).
+        self.total: int | None = None
         # Every remote key that still exists (incremental runs), for deletion detection.
         self.listed: set[str] | None = None
 
@@ -158,6 +160,8 @@ class CkanSource:
             result = self._action("package_search", {**params, "start": start})
             if not isinstance(result, dict) or not isinstance(result.get("results"), list):
                 raise SourceError(f"package_search at {self.base} returned no results list")
+            count = result.get("count")
+            self.total = count if isinstance(count, int) else None
             packages = [p for p in result["results"] if isinstance(p, dict)]
             if not packages:
                 break
@@ -170,8 +174,7 @@ class CkanSource:
             seen.update(ids)
             yield Page([self.record(p) for p in packages if self.wanted(p)])
             start += len(packages)
-            count = result.get("count")
-            if isinstance(count, int) and start >= count:
+            if self.total is not None and start >= self.total:
                 break
         else:
             raise SourceError(

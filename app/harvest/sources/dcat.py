@@ -82,6 +82,13 @@ def _repair_notes(graph: Graph, subject: Node, repairs: Mapping[str, str]) -> li
     return said
 
 
+def _total_items(graph: Graph) -> int | None:
+    for value in graph.objects(None, URIRef(HYDRA.totalItems)):
+        if isinstance(value, Literal) and str(value).isdigit():
+            return int(str(value))
+    return None
+
+
 def _uuid_or_none(value: str | None) -> str | None:
     try:
         return str(uuid.UUID(value)) if value else None
@@ -103,6 +110,8 @@ class DcatSource:
         self.licenses = dict(licenses or {})
         self.complete = False
         self.cursor: str | None = None
+        # hydra:totalItems of the collection, when the first page states it (previews).
+        self.total: int | None = None
         # JSON-LD contexts: shipped copies first, else through the guarded client, never
         # by the RDF library (issue 10 item 5).
         self.contexts = ContextResolver(self._fetch_context)
@@ -162,6 +171,7 @@ class DcatSource:
             guard.visit(url)
             fetched = self.client.get(url, headers={"Accept": ACCEPT})
             parsed = self._graph(fetched)
+            self.total = _total_items(parsed.graph)
             yield Page([self._record(parsed, s) for s in all_dataset_subjects(parsed.graph)])
             url = next((str(o) for p in NEXT for o in parsed.graph.objects(None, p)), None)
         else:
