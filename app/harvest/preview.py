@@ -69,7 +69,7 @@ class Draft:
     organization_id: str
     organization: str  # its name
     config: SourceConfig
-    source: HarvestSource | None = None  # the saved source, when there is one
+    source_id: str | None = None  # the saved source, when there is one
 
 
 def _limits(cfg: SourceConfig) -> FetchLimits:
@@ -97,8 +97,9 @@ def first_page(
 
 def _writable(session: Session, actor: Actor, draft: Draft) -> frozenset[str] | None:
     """Where the source would write: the saved source's rule, or for a draft its creator's."""
-    if draft.source is not None:
-        return writable_organizations(session, draft.source)
+    source = session.get(HarvestSource, draft.source_id) if draft.source_id else None
+    if source is not None:
+        return writable_organizations(session, source)
     if actor.sysadmin:
         return None
     ids = [draft.organization_id] + [o for o in actor.roles if actor.has_role(o, "editor")]
@@ -108,7 +109,7 @@ def _writable(session: Session, actor: Actor, draft: Draft) -> frozenset[str] | 
 def _context(session: Session, actor: Actor, draft: Draft) -> Context:
     licenses, categories, measures = repo.vocabulary(session)
     return Context(
-        source_id=draft.source.id if draft.source is not None else "",
+        source_id=draft.source_id or "",
         source_type=draft.type,
         org_name=draft.organization,
         config=draft.config,
@@ -162,17 +163,12 @@ def _plan(session: Session, ctx: Context, rec: RemoteRecord) -> PreviewRow:
     return row
 
 
-def preview(session: Session, settings: Settings, actor: Actor, draft: Draft) -> Preview:
-    """The first page of `draft`'s source as a run would import it; writes nothing.
-
-    Reads only: the vocabulary, organisations, the source's harvest records and datasets.
-    Errors of the remote (FetchError, SourceError) are returned in `Preview.error`."""
-    result = Preview(url=draft.url)
-    try:
-        page, result.total = first_page(settings, draft, repo.license_uris(session))
-    except (FetchError, SourceError) as exc:
-        result.error = exc.message
-        return result
+def plan(
+    session: Session, actor: Actor, draft: Draft, page: Page | None, total: int | None
+) -> Preview:
+    """What a run would do with `page` (from `first_page`); reads only: the vocabulary,
+    organisations, the source's harvest records and datasets, duplicates of other sources."""
+    result = Preview(url=draft.url, total=total)
     records = page.records if page is not None else []
     result.on_page = len(records)
     ctx = _context(session, actor, draft)
@@ -182,3 +178,25 @@ def preview(session: Session, settings: Settings, actor: Actor, draft: Draft) ->
         result.counts[row.outcome] = result.counts.get(row.outcome, 0) + 1
     result.rows = planned[:SHOWN]
     return result
+
+
+def fetch_page(
+    settings: Settings, draft: Draft, licence_uris: dict[str, str]
+) -> tuple[Page | None, int | None, str | None]:
+    """`first_page`, with a broken remote's message instead of an exception."""
+    try:
+        page, total = first_page(settings, draft, licence_uris)
+    except (FetchError, SourceError) as exc:
+        return None, None, exc.message
+    return page, total, None
+
+
+def preview(session: Session, settings: Settings, actor: Actor, draft: Draft) -> Preview:
+    """The first page of `draft`'s source as a run would import it; writes nothing.
+    Errors of the remote (FetchError, SourceError) are returned in `Preview.error`.
+    (A web request that must not hold a session while the remote answers calls
+    `fetch_page` outside one and `plan` inside one.)"""
+    page, total, error = fetch_page(settings, draft, repo.license_uris(session))
+    if error is not None:
+        return Preview(url=draft.url, error=error)
+    return plan(session, actor, draft, page, total)

@@ -134,4 +134,4 @@ def draft(
         )
     if not may_manage(actor, org.id) or (saved and not may_manage(actor, saved.organization_id)):
         raise Forbidden(f"User {actor.name} may not manage harvest sources of {org.name}")
-    return Draft(type, url.strip(), org.id, org.name, config, saved)
+    return Draft(type, url.strip(), org.id, org.name, config, saved.id if saved else None)
