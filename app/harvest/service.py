@@ -94,6 +94,15 @@ def _check(errors: FieldErrors, url: str | None, schedule: str | None) -> None:
             errors.add("schedule", f"Not a valid cron expression: {exc}")
 
 
+def field_errors(name: str | None, url: str | None, schedule: str | None) -> dict[str, list[str]]:
+    """The checks of the name, URL and schedule alone (forms show them with the schema's)."""
+    errors = FieldErrors()
+    if name is not None:
+        check_name(errors, "name", name)
+    _check(errors, url, schedule)
+    return errors.fields
+
+
 def _org_id(session: Session, actor: Actor, ref: str, errors: FieldErrors) -> str | None:
     org = org_repo.by_ref(session, ref)
     if org is None:
