@@ -197,9 +197,7 @@ def test_editor_of_another_organisation_is_refused(
     response = page.goto("/harvest/new")
     assert response is not None and response.status == 403  # administers no organisation
     # A forged "run now" with this browser's valid CSRF token is refused by the service.
-    token = page.evaluate(
-        "() => document.querySelector('input[name=csrf_token]')?.value ?? ''"
-    )
+    token = page.evaluate("() => document.querySelector('input[name=csrf_token]')?.value ?? ''")
     answer = page.request.post(f"/harvest/{SOURCE}/run", form={"csrf_token": token})
     assert answer.status == 403
 
