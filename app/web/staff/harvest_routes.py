@@ -56,7 +56,7 @@ from app.web.staff.harvest_schedule import describe, expression_from, weekday_na
 from app.web.staff.pages import render_staff
 
 router = APIRouter(include_in_schema=False)
-REFRESH_SECONDS = 3
+REFRESH_SECONDS = 5
 JST = ZoneInfo("Asia/Tokyo")
 
 
@@ -367,6 +367,10 @@ def job_page(
     last_page = max(1, -(-report.total // staff.REPORT_PAGE))
     base = f"/harvest/{source.name}/job/{job_id}"
     running = report.job.status in ("queued", "running")
+    # The page reloads itself while the job is queued or running, unless the reader turned
+    # that off (WCAG 2.2.1: a way to stop it); `refresh=off` is kept in the page's links.
+    still = qp.get("refresh") == "off"
+    keep = [("refresh", "off")] if still else []
     context = {
         **_words(request),
         "title": _("ハーベストジョブの結果"),
@@ -378,10 +382,12 @@ def job_page(
         "page_no": page_no,
         "last_page": last_page,
         "running": running,
-        "refresh": REFRESH_SECONDS,
-        "status_url": lambda s: url_for_query(base, [("status", s)]),
+        "refresh": 0 if still else REFRESH_SECONDS,
+        "refresh_off_url": url_for_query(base, [("status", status), ("refresh", "off")]),
+        "reload_url": url_for_query(base, [("status", status), *keep]),
+        "status_url": lambda s: url_for_query(base, [("status", s), *keep]),
         "page_url": lambda n: url_for_query(
-            base, [("status", status), ("page", str(n) if n > 1 else "")]
+            base, [("status", status), ("page", str(n) if n > 1 else ""), *keep]
         ),
     }
     return render_staff(request, "staff/harvest_job.html", context)

@@ -11,6 +11,7 @@ CATALOG_SCREENSHOTS=1.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -29,7 +30,8 @@ from app.main import create_app
 from app.models import Dataset, HarvestSource
 from tests.conftest import _build
 from tests.harvest.ckan_portal import CkanPortal
-from tests.harvest.servers import FixtureServer
+from tests.harvest.helpers import add_source
+from tests.harvest.servers import FixtureServer, Reply
 from tests.web import corpus
 from tests.web.staff.conftest import STAFF, StaffSite, _free_port, create_staff, signed_in
 
@@ -239,3 +241,27 @@ def test_axe_on_every_harvest_page(staff_page: Page, staff_site_info: StaffSite,
     page.locator("form.staff-form button[formaction]").click()
     expect(page.locator("#preview .notice--error")).to_be_visible()
     assert _serious(page) == [], "preview of a broken remote"
+
+
+def test_running_job_page_refreshes_itself_until_done(
+    staff_page: Page, staff_site_info: StaffSite, portal: CkanPortal
+) -> None:
+    """A portal that takes 6 s to answer: the job page shows it queued/running, reloads
+    itself (meta refresh) and shows it finished without the clerk doing anything."""
+    body = b'{"success": true, "result": {"count": 0, "results": []}}'
+    headers = {"Content-Type": "application/json"}
+    portal.server.route("/slow/api/3/action/package_search", Reply(200, body, headers, 6.0))
+    add_source(staff_site_info.backend, "slow-portal", portal.server.url("/slow/"))
+    page = signed_in(staff_page, STAFF.admin_a, came_from="/harvest/slow-portal")
+    page.click("button:has-text('今すぐ実行')")
+    page.wait_for_url("**/harvest/slow-portal/job/*")
+    expect(page.locator(".job-status")).to_have_text(re.compile("待機中|実行中"))
+    assert page.locator("meta[http-equiv=refresh]").count() == 1
+    # The reader can stop the refresh; that page passes axe (the refreshing one is flagged
+    # by axe's meta-refresh rule, WCAG F41: see the report).
+    page.click("a:has-text('自動更新を止める')")
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    assert _serious(page) == []
+    page.go_back()
+    expect(page.locator(".job-status")).to_have_text("完了", timeout=90_000)
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
