@@ -10,13 +10,12 @@ one short read transaction, fetches, then plans the page in another (`app.harves
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 from typing import Any
 
+from app.web.staff.auth import SignedInDep, SignInRequired, header_actor
+from app.web.staff.pages import render_staff
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
@@ -28,185 +27,33 @@ from app.harvest import preview as previews
 from app.harvest import repository as repo
 from app.harvest import service, staff
 from app.harvest.schemas import JOB_STATUSES, RECORD_STATUSES, SourceIn, SourceOut, SourcePatch
-from app.models import Category, License
-from app.web import i18n
-from app.web.render import env, gettext_for, url_for_query
-from app.web.staff.auth import SignedInDep, SignInRequired, header_actor
+from app.web.render import gettext_for, url_for_query
+from app.web.staff.harvest_form_page import (
+    FormDep,
+    checked,
+    form_page,
+    ordered,
+    pydantic_form_errors,
+    service_errors,
+    submitted,
+    words,
+)
 from app.web.staff.harvest_forms import (
     CONFIG_FIELDS,
     TYPES,
     SourceForm,
     config_from,
     empty_form,
-    form_from_fields,
     form_from_source,
     message_for,
-    pydantic_errors,
 )
 from app.web.staff.harvest_labels import (
     choice_labels,
-    group_legends,
-    hints,
     labels,
-    schedule_kind_labels,
-    status_labels,
-    type_labels,
 )
-from app.web.staff.harvest_schedule import describe, expression_from, weekday_names
-from app.web.staff.pages import render_staff
 
 router = APIRouter(include_in_schema=False)
 REFRESH_SECONDS = 5
-JST = ZoneInfo("Asia/Tokyo")
-
-
-def jst(value: datetime | None) -> str:
-    """A stored naive-UTC time as Japan time, to the minute (schedules are in Japan time)."""
-    if value is None:
-        return ""
-    return value.replace(tzinfo=UTC).astimezone(JST).strftime("%Y-%m-%d %H:%M")
-
-
-env.filters["jst"] = jst
-
-
-def _words(request: Request) -> dict[str, Any]:
-    _ = gettext_for(request)
-    return {
-        "labels": labels(_),
-        "hints": hints(_),
-        "type_labels": type_labels(_),
-        "choice_labels": choice_labels(_),
-        "status_labels": status_labels(_),
-        "schedule_words": lambda s: describe(s.schedule, s.active, _),
-    }
-
-
-def _options(
-    request: Request, session: Session, actor: Actor
-) -> tuple[dict[str, list[tuple[str, str]]], list[staff.OrgChoice] | None]:
-    """(field id -> (value, label) choices, the organisations offered; None: any)."""
-    _ = gettext_for(request)
-    en = i18n.choose_lang(request) == "en"
-    choices, types = choice_labels(_), type_labels(_)
-    orgs = staff.organization_choices(session, actor)
-    categories = session.scalars(select(Category).order_by(Category.position))
-    licences = session.scalars(select(License).order_by(License.position))
-    options: dict[str, list[tuple[str, str]]] = {
-        "type": [(t, types[t]) for t in TYPES],
-        "organization": [
-            (o.name, (o.title_en if en and o.title_en else o.title)) for o in orgs or []
-        ],
-        "schedule_kind": list(schedule_kind_labels(_).items()),
-        "schedule_weekday": [(str(n), day) for n, day in enumerate(weekday_names(_))],
-        "default_categories": [
-            (c.name, c.title_en if en and c.title_en else c.title) for c in categories
-        ],
-        "default_license": [("", choices[""])]
-        + [(lic.id, lic.title_en if en and lic.title_en else lic.title) for lic in licences],
-    }
-    for f in CONFIG_FIELDS:
-        if f.kind == "bool":
-            options[f.key] = [("yes", choices["yes"]), ("no", choices["no"])]
-        elif f.kind == "tristate":
-            options[f.key] = [("", choices[""]), ("yes", choices["yes"]), ("no", choices["no"])]
-        elif f.kind == "choice":
-            blank = [("", choices[""])] if f.key == "format" else []
-            options[f.key] = blank + [(c, choices.get(c, c)) for c in f.choices]
-    return options, orgs
-
-
-def _form_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    form: SourceForm,
-    *,
-    source: SourceOut | None,
-    errors: dict[str, str] | None = None,
-    preview: previews.Preview | None = None,
-    status_code: int = 200,
-) -> Response:
-    _ = gettext_for(request)
-    options, orgs = _options(request, session, actor)
-    title = (
-        _("ハーベストソースの編集: %(name)s") % {"name": source.name}
-        if source
-        else _("ハーベストソースの登録")
-    )
-    context = {
-        **_words(request),
-        "title": title,
-        "form": form,
-        "source": source,
-        "errors": errors or {},
-        "preview": preview,
-        "orgs": orgs,
-        "options": options,
-        "fields": CONFIG_FIELDS,
-        "legends": group_legends(_),
-        "action": f"/harvest/{source.name}/edit" if source else "/harvest/new",
-    }
-    return render_staff(request, "staff/harvest_form.html", context, status_code=status_code)
-
-
-def _submitted(request: Request, form_data: Any) -> SourceForm:
-    values = {k: str(v) for k, v in form_data.items()}
-    lists = {k: [str(v) for v in form_data.getlist(k)] for k in form_data}
-    return form_from_fields(values, lists)
-
-
-def _checked(
-    request: Request, form: SourceForm, stored: str | None
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """(values for SourceIn/SourcePatch, field id -> message) from the schemas' checks."""
-    _ = gettext_for(request)
-    names = labels(_)
-    expression, active, errors = expression_from(form.schedule, _, stored)
-    config, config_errors = config_from(form)
-    for key, messages in config_errors.items():
-        errors.setdefault(key, message_for(key, messages[0], names.get(key, key), _))
-    values: dict[str, Any] = {
-        "title": form.title,
-        "url": form.url,
-        "organization": form.organization,
-        "schedule": expression or "",
-        "active": active,
-        "config": config,
-    }
-    return values, errors
-
-
-FIELD_ORDER = (
-    "name", "type", "title", "url", "organization", "schedule_kind", "schedule_time",
-    "schedule_weekday", "schedule_day", "schedule_cron", *(f.key for f in CONFIG_FIELDS),
-)  # fmt: skip
-
-
-def _ordered(errors: dict[str, str]) -> dict[str, str]:
-    """Errors in the order of the fields on the page (the summary reads top to bottom)."""
-    rank = {key: n for n, key in enumerate(FIELD_ORDER)}
-    return dict(sorted(errors.items(), key=lambda item: rank.get(item[0], len(rank))))
-
-
-def _service_errors(request: Request, exc: Invalid, form: SourceForm) -> dict[str, str]:
-    _ = gettext_for(request)
-    names = labels(_)
-    errors: dict[str, str] = {}
-    for key, messages in exc.fields.items():
-        target = key
-        if key == "schedule":
-            target = "schedule_cron" if form.schedule.kind == "advanced" else "schedule_kind"
-        errors.setdefault(target, message_for(key, messages[0], names.get(key, key), _))
-    if not errors:
-        errors["form"] = exc.message
-    return errors
-
-
-def _pydantic_form_errors(request: Request, exc: Any) -> dict[str, str]:
-    _ = gettext_for(request)
-    names = labels(_)
-    return {k: message_for(k, v[0], names.get(k, k), _) for k, v in pydantic_errors(exc).items()}
 
 
 @router.get("/harvest", response_class=HTMLResponse, response_model=None)
@@ -214,7 +61,7 @@ def source_list(request: Request, session: SessionDep, actor: SignedInDep) -> Re
     _ = gettext_for(request)
     sources = staff.my_sources(session, actor)
     context = {
-        **_words(request),
+        **words(request),
         "title": _("ハーベストソース"),
         "sources": sources,
         "may_create": staff.organization_choices(session, actor) != [],
@@ -230,37 +77,36 @@ def new_form(request: Request, session: SessionDep, actor: SignedInDep) -> Respo
     form = empty_form()
     if orgs:
         form.organization = orgs[0].name
-    return _form_page(request, session, actor, form, source=None)
+    return form_page(request, session, actor, form, source=None)
 
 
 @router.post("/harvest/new", response_class=HTMLResponse, response_model=None)
-async def create(request: Request, session: SessionDep, actor: SignedInDep) -> Response:
-    form = _submitted(request, await request.form())
-    return _save_new(request, session, actor, form)
+def create(request: Request, session: SessionDep, actor: SignedInDep, data: FormDep) -> Response:
+    return _save_new(request, session, actor, submitted(data))
 
 
 def _save_new(request: Request, session: Session, actor: Actor, form: SourceForm) -> Response:
-    values, errors = _checked(request, form, None)
+    values, errors = checked(request, form, None)
     if errors:  # the service's own checks too, so every mistake is named at once
         early = service.field_errors(form.name, form.url, values["schedule"] or None)
         errors = (
-            {**_service_errors(request, Invalid("", early), form), **errors} if early else errors
+            {**service_errors(request, Invalid("", early), form), **errors} if early else errors
         )
     data: SourceIn | None = None
     if not errors:
         try:
             data = SourceIn.model_validate({**values, "name": form.name, "type": form.type})
         except ValueError as exc:
-            errors = _pydantic_form_errors(request, exc)
+            errors = pydantic_form_errors(request, exc)
     if data is not None:
         try:
             with session.begin_nested():
                 out = service.create_source(session, actor, data)
             return RedirectResponse(f"/harvest/{out.name}", status_code=303)
         except Invalid as exc:
-            errors = _service_errors(request, exc, form)
-    return _form_page(
-        request, session, actor, form, source=None, errors=_ordered(errors), status_code=422
+            errors = service_errors(request, exc, form)
+    return form_page(
+        request, session, actor, form, source=None, errors=ordered(errors), status_code=422
     )
 
 
@@ -279,7 +125,7 @@ def _source_page(
     source, may_manage = staff.source_view(session, actor, ref)
     jobs = staff.source_jobs(session, actor, source.name)
     context = {
-        **_words(request),
+        **words(request),
         "title": source.title or source.name,
         "source": source,
         "may_manage": may_manage,
@@ -314,19 +160,21 @@ def _config_items(request: Request, source: SourceOut) -> list[tuple[str, str]]:
 @router.get("/harvest/{ref}/edit", response_class=HTMLResponse, response_model=None)
 def edit_form(request: Request, session: SessionDep, actor: SignedInDep, ref: str) -> Response:
     source = staff.require_manage(session, actor, ref)
-    return _form_page(request, session, actor, form_from_source(source), source=source)
+    return form_page(request, session, actor, form_from_source(source), source=source)
 
 
 @router.post("/harvest/{ref}/edit", response_class=HTMLResponse, response_model=None)
-async def update(request: Request, session: SessionDep, actor: SignedInDep, ref: str) -> Response:
+def update(
+    request: Request, session: SessionDep, actor: SignedInDep, ref: str, data: FormDep
+) -> Response:
     source = staff.require_manage(session, actor, ref)
-    form = _submitted(request, await request.form())
+    form = submitted(data)
     form.name, form.type = source.name, source.type
-    values, errors = _checked(request, form, source.schedule)
+    values, errors = checked(request, form, source.schedule)
     if errors:
         early = service.field_errors(None, form.url, values["schedule"] or None)
         errors = (
-            {**_service_errors(request, Invalid("", early), form), **errors} if early else errors
+            {**service_errors(request, Invalid("", early), form), **errors} if early else errors
         )
     if not errors:
         try:
@@ -335,11 +183,11 @@ async def update(request: Request, session: SessionDep, actor: SignedInDep, ref:
                 service.update_source(session, actor, source.name, patch)
             return RedirectResponse(f"/harvest/{source.name}", status_code=303)
         except Invalid as exc:
-            errors = _service_errors(request, exc, form)
+            errors = service_errors(request, exc, form)
         except ValueError as exc:
-            errors = _pydantic_form_errors(request, exc)
-    return _form_page(
-        request, session, actor, form, source=source, errors=_ordered(errors), status_code=422
+            errors = pydantic_form_errors(request, exc)
+    return form_page(
+        request, session, actor, form, source=source, errors=ordered(errors), status_code=422
     )
 
 
@@ -372,7 +220,7 @@ def job_page(
     still = qp.get("refresh") == "off"
     keep = [("refresh", "off")] if still else []
     context = {
-        **_words(request),
+        **words(request),
         "title": _("ハーベストジョブの結果"),
         "source": source,
         "report": report,
@@ -439,7 +287,7 @@ def _tested(
             )
             licence_uris = repo.license_uris(session)
     except Invalid as exc:
-        return None, _service_errors(request, exc, form)
+        return None, service_errors(request, exc, form)
     page, total, error = previews.fetch_page(request.app.state.settings, draft, licence_uris)
     if error is not None:
         return previews.Preview(url=draft.url, error=error), {}
@@ -448,29 +296,18 @@ def _tested(
 
 
 @router.post("/harvest/new/test", response_class=HTMLResponse, response_model=None)
-async def test_new(request: Request) -> Response:
-    actor = _signed_in(request)
-    form = _submitted(request, await request.form())
-    return await _run_sync(lambda: _test_form(request, actor, form, None))
+def test_new(request: Request, data: FormDep) -> Response:
+    return _test_form(request, _signed_in(request), submitted(data), None)
 
 
 @router.post("/harvest/{ref}/edit/test", response_class=HTMLResponse, response_model=None)
-async def test_edit(request: Request, ref: str) -> Response:
-    actor = _signed_in(request)
-    form = _submitted(request, await request.form())
-    return await _run_sync(lambda: _test_form(request, actor, form, ref))
+def test_edit(request: Request, ref: str, data: FormDep) -> Response:
+    return _test_form(request, _signed_in(request), submitted(data), ref)
 
 
 @router.post("/harvest/{ref}/test", response_class=HTMLResponse, response_model=None)
-async def test_saved(request: Request, ref: str) -> Response:
-    actor = _signed_in(request)
-    return await _run_sync(lambda: _test_saved(request, actor, ref))
-
-
-async def _run_sync(work: Callable[[], Response]) -> Response:
-    from anyio import to_thread
-
-    return await to_thread.run_sync(work)
+def test_saved(request: Request, ref: str) -> Response:
+    return _test_saved(request, _signed_in(request), ref)
 
 
 def _test_form(request: Request, actor: Actor, form: SourceForm, ref: str | None) -> Response:
@@ -481,13 +318,13 @@ def _test_form(request: Request, actor: Actor, form: SourceForm, ref: str | None
     preview, errors = _tested(request, actor, form, ref)
     with _reads(request)() as session:
         status = 422 if errors else 200
-        return _form_page(
+        return form_page(
             request,
             session,
             actor,
             form,
             source=source,
-            errors=_ordered(errors),
+            errors=ordered(errors),
             preview=preview,
             status_code=status,
         )
