@@ -13,6 +13,7 @@ from app.harvest.schemas import SourceConfig
 from app.models import Base
 from tests.conftest import Accounts, Backend
 from tests.harvest.ckan_portal import CkanPortal, package_id
+from tests.harvest.dcat_catalog import DcatCatalog
 from tests.harvest.helpers import add_source, run, stats
 from tests.harvest.servers import FixtureServer
 
@@ -138,3 +139,25 @@ def test_broken_remote_gives_a_message(backend: Backend, http_server: FixtureSer
     portal.invalid_json, portal.delay = False, 3.0
     found = _preview(backend, portal.url, timeout=0.5)
     assert found.error is not None and "timed out" in found.error
+
+
+def test_dcat_first_page_with_hydra_total(backend: Backend, http_server: FixtureServer) -> None:
+    catalog = DcatCatalog(http_server, per_page=2)
+    settings = backend.settings().model_copy(update={"harvest_allowed_hosts": "127.0.0.1"})
+    before = _counts(backend)
+    with session_scope(backend.sessions) as session:
+        draft = staff.draft(
+            session, SYSTEM, type="dcat", url=catalog.url("ttl"), organization="010006",
+            config=SourceConfig(),
+        )  # fmt: skip
+        found = preview(session, settings, SYSTEM, draft)
+        assert found.error is None
+        assert found.on_page == 2 and found.total == len(catalog.datasets)
+        assert found.counts == {"new": 2}
+        assert all(r.remote_id.startswith("https://opendata.pref.example.jp/dataset/")
+                   for r in found.rows)  # fmt: skip
+        catalog.broken_page = 1
+        broken = preview(session, settings, SYSTEM, draft)
+    assert broken.error is not None and "turtle" in broken.error.lower()
+    assert _counts(backend) == before
+    assert [r.query.get("page") for r in http_server.requests].count(None) == 2  # page 1 only
