@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from app.web.staff.pages import render_staff
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -41,6 +40,7 @@ from app.web.staff.harvest_labels import (
     type_labels,
 )
 from app.web.staff.harvest_schedule import describe, expression_from, weekday_names
+from app.web.staff.pages import render_staff
 
 JST = ZoneInfo("Asia/Tokyo")
 

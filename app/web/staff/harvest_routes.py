@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from app.web.staff.auth import SignedInDep, SignInRequired, header_actor
-from app.web.staff.pages import render_staff
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -28,6 +26,7 @@ from app.harvest import repository as repo
 from app.harvest import service, staff
 from app.harvest.schemas import JOB_STATUSES, RECORD_STATUSES, SourceIn, SourceOut, SourcePatch
 from app.web.render import gettext_for, url_for_query
+from app.web.staff.auth import SignedInDep, SignInRequired, header_actor
 from app.web.staff.harvest_form_page import (
     FormDep,
     checked,
@@ -51,6 +50,7 @@ from app.web.staff.harvest_labels import (
     choice_labels,
     labels,
 )
+from app.web.staff.pages import render_staff
 
 router = APIRouter(include_in_schema=False)
 REFRESH_SECONDS = 5
