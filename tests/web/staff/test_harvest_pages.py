@@ -265,3 +265,14 @@ def test_running_job_page_refreshes_itself_until_done(
     page.go_back()
     expect(page.locator(".job-status")).to_have_text("完了", timeout=90_000)
     assert page.locator("meta[http-equiv=refresh]").count() == 0
+
+
+def test_form_post_without_csrf_token_is_refused(
+    staff_page: Page, staff_site_info: StaffSite, portal: CkanPortal
+) -> None:
+    page = signed_in(staff_page, STAFF.admin_a)
+    sources = _count(staff_site_info, HarvestSource)
+    fields = {"name": "forged", "type": "ckan", "url": portal.url, "organization": STAFF.org_a}
+    for path in ("/harvest/new", f"/harvest/{SOURCE}/run", f"/harvest/{SOURCE}/test"):
+        assert page.request.post(path, form=fields).status == 403, path
+    assert _count(staff_site_info, HarvestSource) == sources
