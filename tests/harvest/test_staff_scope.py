@@ -104,3 +104,31 @@ def test_a_job_is_shown_only_under_its_own_source(backend: Backend) -> None:
             staff.job_view(session, root, "sapporo-portal", job.id, None, 1)
         with pytest.raises(Forbidden):
             staff.job_view(session, admin, "chiyoda-portal", job.id, None, 1)
+
+
+@pytest.mark.usefixtures("two_sources")
+def test_job_report_is_paged_and_filtered(backend: Backend) -> None:
+    from app.harvest import repository as repo
+    from app.harvest import service
+
+    root = _actor(backend, "root")
+    with session_scope(backend.sessions) as session:
+        job = service.request_job(session, root, "sapporo-portal")
+        rows = [
+            {
+                "remote_key": f"r{n:03d}",
+                "remote_url": "",
+                "dataset_id": None,
+                "dataset_name": None,
+                "status": "errored" if n % 4 == 0 else "added",
+                "message": f"record {n}",
+            }
+            for n in range(120)
+        ]
+        repo.add_objects(session, job.id, rows)
+    with session_scope(backend.sessions) as session:
+        last = staff.job_view(session, root, "sapporo-portal", job.id, None, 3)
+        assert last.total == 120 and [r.remote_key for r in last.records][:2] == ["r100", "r101"]
+        assert len(last.records) == 20
+        errored = staff.job_view(session, root, "sapporo-portal", job.id, "errored", 1)
+        assert errored.total == 30 and {r.status for r in errored.records} == {"errored"}
