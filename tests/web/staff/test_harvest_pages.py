@@ -184,6 +184,13 @@ def test_create_preview_run_and_report(
     expect(jobs.first).to_contain_text("完了")
     expect(jobs.first.locator("td.num").first).to_have_text("8")
 
+    # Test connection of the saved source: what was imported is now unchanged.
+    page.click("button:has-text('接続テスト')")
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text("最初のページに 5 件（ソース全体で 8 件）")
+    expect(preview.locator("tbody tr").first).to_contain_text("変更なし")
+    expect(preview.locator("a[href='/dataset/remote-aed']")).to_be_visible()
+
 
 def test_editor_of_another_organisation_is_refused(
     staff_page: Page, staff_site_info: StaffSite
