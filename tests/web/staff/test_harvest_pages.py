@@ -224,7 +224,9 @@ def test_editor_of_the_organisation_sees_but_does_not_manage(
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
-def test_axe_on_every_harvest_page(staff_page: Page, staff_site_info: StaffSite, lang: str) -> None:
+def test_axe_on_every_harvest_page(
+    staff_page: Page, staff_site_info: StaffSite, portal: CkanPortal, lang: str
+) -> None:
     page = signed_in(staff_page, STAFF.admin_a)
     page.goto(f"/harvest/{SOURCE}?lang={lang}")
     job = page.locator("table[aria-labelledby=jobs] tbody a").first.get_attribute("href")
@@ -248,6 +250,10 @@ def test_axe_on_every_harvest_page(staff_page: Page, staff_site_info: StaffSite,
     page.locator("form.staff-form button[formaction]").click()
     expect(page.locator("#preview .notice--error")).to_be_visible()
     assert _serious(page) == [], "preview of a broken remote"
+    page.fill("#url", portal.url)
+    page.locator("form.staff-form button[formaction]").click()
+    expect(page.locator("#preview tbody tr").first).to_be_visible()
+    assert _serious(page) == [], "preview with records"
 
 
 def test_running_job_page_refreshes_itself_until_done(
