@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -48,7 +47,9 @@ def row(n: int, *, code: str = SAPPORO, ident: str | None = None, **cells: Any) 
     return base
 
 
-def to_csv(rows: list[dict[str, Any]], encoding: str = "utf-8", headers: list[str] | None = None) -> bytes:
+def to_csv(
+    rows: list[dict[str, Any]], encoding: str = "utf-8", headers: list[str] | None = None
+) -> bytes:
     heads = headers or HEADERS
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -70,6 +71,3 @@ def to_xlsx(rows: list[dict[str, Any]], headers: list[str] | None = None) -> byt
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
-
-
-__all__ = ["SAPPORO", "HEADERS", "row", "to_csv", "to_xlsx", "datetime"]

@@ -28,9 +28,12 @@ def test_csv_encodings_are_detected_and_reported(encoding: str, expected: str) -
 def test_plain_shift_jis_cannot_hold_cp932_characters_but_cp932_reads_them() -> None:
     with pytest.raises(UnicodeEncodeError):
         CP932_ONLY.encode("shift_jis")
-    assert parse(to_csv([row(1, **{"ファイル_説明": "㈱髙島屋"})], "cp932")).rows[0].values[
-        "file_description"
-    ] == "㈱髙島屋"
+    assert (
+        parse(to_csv([row(1, **{"ファイル_説明": "㈱髙島屋"})], "cp932"))
+        .rows[0]
+        .values["file_description"]
+        == "㈱髙島屋"
+    )
 
 
 def test_xlsx_date_cells_and_numeric_codes_become_text() -> None:
