@@ -231,7 +231,17 @@ def _pydantic_fields(exc: ValidationError) -> dict[str, list[str]]:
     return fields
 
 
-def _check(session: Session, org: Organization, data: DatasetCreate) -> tuple[Dataset, FieldErrors]:
+# Validation of tags, categories and licence depends only on their values, and an
+# オープンデータ一覧 repeats the same few combinations on every row: their outcome (messages and
+# the objects found) is remembered per preview, so the reference lookups run once per
+# combination instead of three queries per dataset.
+RefMemo = dict[tuple[Any, ...], tuple[dict[str, list[str]], list[Any], list[Any], Any]]
+_REF_FIELDS = ("tags", "categories", "license_id")
+
+
+def _check(
+    session: Session, org: Organization, data: DatasetCreate, memo: RefMemo
+) -> tuple[Dataset, FieldErrors]:
     """The dataset service's validation on a transient object (nothing added or flushed)."""
     errors = FieldErrors()
     ds = Dataset(tags=[], categories=[], measures=[], resources=[], extras={}, local_fields=[])
@@ -239,8 +249,28 @@ def _check(session: Session, org: Organization, data: DatasetCreate) -> tuple[Da
     def resolve(_ref: str | None, _errors: FieldErrors) -> Organization:
         return org
 
+    values = fields_to_apply(data, "create")
+    if not values.get("measures"):
+        values.pop("measures", None)  # the list has no measures: skip an empty lookup
+    key = tuple(tuple(v) if isinstance(v, list) else v for v in map(values.get, _REF_FIELDS))
+    hit = memo.get(key)
+    if hit is not None:
+        for field in _REF_FIELDS:
+            values.pop(field, None)
     with session.no_autoflush:
-        apply_fields(session, ds, fields_to_apply(data, "create"), errors, resolve)
+        apply_fields(session, ds, values, errors, resolve)
+        if hit is not None:
+            for field, messages in hit[0].items():
+                errors.fields[field] = list(messages)
+            ds.tags, ds.categories, ds.license = list(hit[1]), list(hit[2]), hit[3]
+            ds.license_id = hit[3].id if hit[3] is not None else None
+        else:
+            memo[key] = (
+                {f: m for f, m in errors.fields.items() if f in _REF_FIELDS},
+                list(ds.tags),
+                list(ds.categories),
+                ds.license,
+            )
         items = [r.model_copy(update={"id": None}) for r in data.resources or []]
         replace_resources(session, ds, items, errors)
     return ds, errors
@@ -260,7 +290,11 @@ def _existing(session: Session, org_id: str) -> dict[str, tuple[str, int]]:
 
 
 def _plan_group(
-    session: Session, org: Organization, group: Group, known: dict[str, tuple[str, int]]
+    session: Session,
+    org: Organization,
+    group: Group,
+    known: dict[str, tuple[str, int]],
+    memo: RefMemo,
 ) -> PlannedDataset:
     vocab = vocabulary(session)
     rowmap.build(group, vocab)
@@ -282,7 +316,7 @@ def _plan_group(
     except ValidationError as exc:
         _map_errors(group, _pydantic_fields(exc))
         return planned
-    transient, errors = _check(session, org, data)
+    transient, errors = _check(session, org, data, memo)
     if errors:
         _map_errors(group, errors.fields)
         return planned
@@ -355,6 +389,7 @@ def preview(
     known: dict[str, dict[str, tuple[str, int]]] = {}
     orgs = {org.id: org}
     planned: list[PlannedDataset] = []
+    memo: RefMemo = {}
     issues: list[Issue] = list(file_issues)
     done = 0
     with session.no_autoflush:
@@ -366,7 +401,7 @@ def preview(
                 orgs[org_id] = found
             if org_id not in known:
                 known[org_id] = _existing(session, org_id)
-            planned.append(_plan_group(session, orgs[org_id], group, known[org_id]))
+            planned.append(_plan_group(session, orgs[org_id], group, known[org_id], memo))
             issues.extend(group.issues)
             done += len(group.rows)
             if progress is not None:
