@@ -184,3 +184,25 @@ def parse(data: bytes, *, max_rows: int = MAX_ROWS) -> ParsedList:
                 extra[name] = text
         parsed.rows.append(ListRow(number=number, values=values, unknown=extra))
     return parsed
+
+
+def sniff(data: bytes) -> str:
+    """The quick checks a form can answer at once (size, empty, .xls, encoding, and for CSV a
+    header row among the first lines); the encoding or "xlsx". ListRefused when wrong."""
+    if len(data) > MAX_BYTES or data.startswith(b"PK\x03\x04"):
+        return read_rows(data)[0]
+    head = data[: 64 * 1024]
+    if len(head) < len(data):  # cut at a line end: 0x0A is never inside a UTF-8/CP932 character
+        head = head[: head.rfind(b"\n") + 1] or head
+        if detect_encoding(head) != detect_encoding(data):
+            head = data
+    encoding, rows = read_rows(head)
+    for number, cells in enumerate(rows, start=1):
+        if any(column_for(c) for c in cells):
+            return encoding
+        if number >= _HEADER_SEARCH:
+            break
+    raise ListRefused(
+        "オープンデータ一覧として読めません。1行目に「データセット_タイトル」などの項目名がある"
+        "CSV または XLSX を選んでください（テンプレートをダウンロードできます）"
+    )

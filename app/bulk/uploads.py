@@ -1,0 +1,153 @@
+"""Uploads between preview and save: files under the var directory, keyed by a random id.
+
+Nothing is written to the datasets before the clerk saves, so the parsed list and its plan
+live here: `<dir>/<id>.json` (the upload: owner, organisation, status, progress, the plan, the
+result). The id is 128 random bits and the record is bound to the user who uploaded it (another
+user's id answers as not found); records expire after `TTL` and are removed by `sweep`.
+
+Preview runs in a background thread (`start_preview`) with its own database session that is
+rolled back, so the request thread returns at once and the status page shows progress; the
+thread writes the record every `PROGRESS_EVERY` rows (atomic replace: readers never see half).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from app.accounts.actor import Actor
+from app.bulk import service
+from app.bulk.open_data_list import ListRefused, parse
+from app.errors import AppError
+
+log = logging.getLogger(__name__)
+
+TTL = 24 * 3600  # seconds an upload waits for its save
+PROGRESS_EVERY = 250  # rows between progress writes
+_ID_CHARS = frozenset("0123456789abcdef")
+
+Status = Literal["parsing", "ready", "failed", "saved", "cancelled"]
+
+
+class Upload(BaseModel):
+    id: str
+    user_id: str
+    filename: str
+    organization: str
+    status: Status = "parsing"
+    done: int = 0
+    total: int = 0
+    created: float
+    failure: dict[str, Any] | None = None  # {"msgid", "params"}
+    plan: service.UploadPlan | None = None
+    result: service.ApplyResult | None = None
+
+
+class UploadStore:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, upload_id: str) -> Path:
+        return self.directory / f"{upload_id}.json"
+
+    def new(self, user_id: str, filename: str, organization: str) -> Upload:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        upload = Upload(
+            id=secrets.token_hex(16),
+            user_id=user_id,
+            filename=filename,
+            organization=organization,
+            created=time.time(),
+        )
+        self.save(upload)
+        return upload
+
+    def save(self, upload: Upload) -> None:
+        path = self._path(upload.id)
+        tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+        tmp.write_text(upload.model_dump_json(), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def load(self, upload_id: str, user_id: str) -> Upload | None:
+        """The upload when it exists, belongs to `user_id` and has not expired."""
+        if len(upload_id) != 32 or not set(upload_id) <= _ID_CHARS:
+            return None
+        try:
+            raw = json.loads(self._path(upload_id).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        upload = Upload.model_validate(raw)
+        if upload.user_id != user_id or time.time() - upload.created > TTL:
+            return None
+        return upload
+
+    def sweep(self) -> int:
+        """Remove expired uploads; the number removed."""
+        removed = 0
+        for path in self.directory.glob("*.json"):
+            if time.time() - path.stat().st_mtime > TTL:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def run_preview(
+    store: UploadStore, upload: Upload, data: bytes, session: Session, actor: Actor
+) -> Upload:
+    """Parse and preview in `session` (rolled back), writing progress and the plan."""
+    try:
+        parsed = parse(data)
+        upload.total = len(parsed.rows)
+        store.save(upload)
+
+        def progress(done: int, total: int) -> None:
+            if done - upload.done >= PROGRESS_EVERY or done == total:
+                upload.done, upload.total = done, total
+                store.save(upload)
+
+        upload.plan = service.preview(session, actor, upload.organization, parsed, progress)
+        upload.status = "ready"
+    except ListRefused as exc:
+        upload.status, upload.failure = "failed", {"msgid": exc.msgid, "params": exc.params}
+    except AppError as exc:  # the organisation vanished or the actor lost the role meanwhile
+        upload.status = "failed"
+        upload.failure = {"msgid": "%(detail)s", "params": {"detail": exc.message}}
+    except Exception:  # a bug: logged, and the clerk is told instead of waiting forever
+        log.exception("bulk upload preview %s failed", upload.id)
+        upload.status = "failed"
+        upload.failure = {
+            "msgid": "プレビューの作成中に問題が起きました。もう一度お試しください",
+            "params": {},
+        }
+    finally:
+        session.rollback()
+    store.save(upload)
+    return upload
+
+
+def start_preview(
+    store: UploadStore,
+    upload: Upload,
+    data: bytes,
+    sessions: Callable[[], Session],
+    actor: Actor,
+) -> threading.Thread:
+    """Run `run_preview` in a daemon thread with a session of its own."""
+
+    def work() -> None:
+        with sessions() as session:
+            run_preview(store, upload, data, session, actor)
+
+    thread = threading.Thread(target=work, name=f"bulk-preview-{upload.id[:8]}", daemon=True)
+    thread.start()
+    return thread
