@@ -462,13 +462,17 @@ def preview(
     )
 
 
-def apply(session: Session, actor: Actor, plan: UploadPlan) -> ApplyResult:
+def apply(
+    session: Session, actor: Actor, plan: UploadPlan, progress: ProgressFn | None = None
+) -> ApplyResult:
     """Save the plan's valid datasets in the caller's transaction (it commits or rolls back
     everything); stale datasets are refused and listed. Invalid raised by the service for a
     dataset that passed the preview propagates, so the caller's rollback saves nothing."""
     result = ApplyResult()
     known: dict[str, dict[str, tuple[str, int]]] = {}
-    for planned in plan.datasets:
+    for done, planned in enumerate(plan.datasets, start=1):
+        if progress is not None:
+            progress(done, len(plan.datasets))
         if planned.outcome == "error":
             result.skipped_rows.extend(planned.rows)
             continue

@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.actor import Actor
 from app.bulk import service
 from app.bulk.open_data_list import ListRefused, parse
+from app.db import session_scope
 from app.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ TTL = 24 * 3600  # seconds an upload waits for its save
 PROGRESS_EVERY = 250  # rows between progress writes
 _ID_CHARS = frozenset("0123456789abcdef")
 
-Status = Literal["parsing", "ready", "failed", "saved", "cancelled"]
+Status = Literal["parsing", "ready", "failed", "saving", "saved", "cancelled"]
 
 
 class Upload(BaseModel):
@@ -49,6 +50,7 @@ class Upload(BaseModel):
     total: int = 0
     created: float
     failure: dict[str, Any] | None = None  # {"msgid", "params"}
+    save_error: str = ""  # why the last save saved nothing (the service's message)
     plan: service.UploadPlan | None = None
     result: service.ApplyResult | None = None
 
@@ -149,5 +151,45 @@ def start_preview(
             run_preview(store, upload, data, session, actor)
 
     thread = threading.Thread(target=work, name=f"bulk-preview-{upload.id[:8]}", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_apply(
+    store: UploadStore, upload: Upload, sessions: sessionmaker[Session], actor: Actor
+) -> Upload:
+    """Save the upload's plan in one transaction of its own (commit, or nothing on error)."""
+    assert upload.plan is not None
+    plan = upload.plan
+    upload.done, upload.total = 0, len(plan.datasets)
+
+    def progress(done: int, total: int) -> None:
+        if done - upload.done >= PROGRESS_EVERY // 5 or done == total:
+            upload.done, upload.total = done, total
+            store.save(upload)
+
+    try:
+        with session_scope(sessions) as session:
+            upload.result = service.apply(session, actor, plan, progress)
+        upload.status = "saved"
+    except AppError as exc:  # all valid rows or nothing: nothing was saved
+        upload.status, upload.save_error = "ready", exc.message
+    except Exception:
+        log.exception("bulk upload save %s failed", upload.id)
+        upload.status = "ready"
+        upload.save_error = "保存中に問題が起きました。何も保存していません"
+    store.save(upload)
+    return upload
+
+
+def start_apply(
+    store: UploadStore, upload: Upload, sessions: sessionmaker[Session], actor: Actor
+) -> threading.Thread:
+    """Run `run_apply` in a daemon thread: a 10,000-row save must not hold a request."""
+    upload.status, upload.save_error, upload.done = "saving", "", 0
+    store.save(upload)
+    thread = threading.Thread(
+        target=run_apply, args=(store, upload, sessions, actor), name="bulk-save", daemon=True
+    )
     thread.start()
     return thread

@@ -18,11 +18,9 @@ from sqlalchemy import select
 
 from app.accounts.actor import Actor
 from app.api.auth import SessionDep
-from app.bulk import service
 from app.bulk.open_data_list import MAX_BYTES, ListRefused, sniff
 from app.bulk.template import template_csv, template_xlsx
-from app.bulk.uploads import Upload, UploadStore, start_preview
-from app.errors import AppError
+from app.bulk.uploads import Upload, UploadStore, start_apply, start_preview
 from app.models import Organization
 from app.web.render import gettext_for
 from app.web.staff.auth import SignedInDep
@@ -192,48 +190,39 @@ def upload_status(request: Request, actor: SignedInDep, upload_id: str) -> Respo
     job = _load(request, actor, upload_id)
     if job.status == "saved":
         return RedirectResponse(f"/dataset/upload/{job.id}/result", status_code=303)
-    if job.status in ("parsing", "failed", "cancelled"):
+    if job.status in ("parsing", "saving", "failed", "cancelled"):
         failure = job.failure or {}
+        titles = {
+            "parsing": _("アップロードしたファイルを確認しています"),
+            "saving": _("保存しています"),
+            "failed": _("このファイルは登録できません"),
+            "cancelled": _("取り消しました"),
+        }
         context = {
-            "title": _("アップロードしたファイルを確認しています")
-            if job.status == "parsing"
-            else _("このファイルは登録できません")
-            if job.status == "failed"
-            else _("取り消しました"),
+            "title": titles[job.status],
             "job": job,
             "failure": _message(request, failure["msgid"], failure.get("params") or {})
             if failure
             else "",
         }
         return render_staff(request, "staff/upload_progress.html", context)
-    context = {"title": _("登録内容の確認"), **_preview_context(request, job)}
+    context = {
+        "title": _("登録内容の確認"),
+        **_preview_context(request, job),
+        "save_error": job.save_error,
+    }
     return render_staff(request, "staff/upload_preview.html", context)
 
 
 @router.post("/dataset/upload/{upload_id}/save")
-def upload_save(
-    request: Request, session: SessionDep, actor: SignedInDep, upload_id: str
-) -> Response:
-    _ = gettext_for(request)
+def upload_save(request: Request, actor: SignedInDep, upload_id: str) -> Response:
+    """Starts the save in a background thread (one transaction: all valid rows or nothing);
+    the status page shows its progress, then the result."""
     store = _store(request)
     job = _load(request, actor, upload_id)
-    if job.status == "saved":
-        return RedirectResponse(f"/dataset/upload/{job.id}/result", status_code=303)
-    if job.status != "ready" or job.plan is None:
-        return RedirectResponse(f"/dataset/upload/{job.id}", status_code=303)
-    try:
-        job.result = service.apply(session, actor, job.plan)
-    except AppError as exc:
-        session.rollback()  # all valid rows or nothing: nothing
-        context = {
-            "title": _("登録内容の確認"),
-            **_preview_context(request, job),
-            "save_error": exc.message,
-        }
-        return render_staff(request, "staff/upload_preview.html", context, status_code=409)
-    job.status = "saved"
-    store.save(job)
-    return RedirectResponse(f"/dataset/upload/{job.id}/result", status_code=303)
+    if job.status == "ready" and job.plan is not None:
+        start_apply(store, job, request.app.state.db.write_sessions, actor)
+    return RedirectResponse(f"/dataset/upload/{job.id}", status_code=303)
 
 
 @router.post("/dataset/upload/{upload_id}/cancel")
