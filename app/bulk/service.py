@@ -211,6 +211,22 @@ def _snapshot(ds: Dataset, keys: list[str]) -> dict[str, Any]:
     return out
 
 
+# The dataset service's messages (English, shared with the API) that a list can trigger, as
+# Japanese msgids for the page (the English catalogue maps them back); others are shown as is.
+SERVICE_MESSAGES: dict[str, str] = {
+    "Please provide a valid http:// or https:// URL": (
+        "http:// または https:// で始まる URL を書いてください"
+    ),
+    "Please provide a valid e-mail address": "メールアドレスの形が正しくありません",
+    "Use an ISO 639-1 code such as ja or en": (
+        "言語は ja や en のような ISO 639-1 の2文字で書いてください"
+    ),
+    "The end of the period must not be before its start": (
+        "対象期間の終わりが始まりより前になっています"
+    ),
+}
+
+
 def _map_errors(group: Group, fields: dict[str, list[str]]) -> None:
     """Service messages (per field, English) -> issues at the cell the value came from."""
     for key, messages in fields.items():
@@ -223,7 +239,11 @@ def _map_errors(group: Group, fields: dict[str, list[str]]) -> None:
                 row = group.file_rows[index]
             column = rowmap.RESOURCE_COLUMN.get(parts[2], "file_title")
         for message in messages:
-            group.issues.append(Issue(row, column, "%(detail)s", {"detail": message}))
+            msgid = SERVICE_MESSAGES.get(message)
+            if msgid is not None:
+                group.issues.append(Issue(row, column, msgid))
+            else:
+                group.issues.append(Issue(row, column, "%(detail)s", {"detail": message}))
 
 
 def _pydantic_fields(exc: ValidationError) -> dict[str, list[str]]:
