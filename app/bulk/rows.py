@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from app.bulk.columns import DATASET_KEYS
+from app.bulk.columns import DATASET_KEYS, HEADERS
 from app.bulk.normalise import DateError, nfkc, parse_date, parse_period, parse_size
 from app.bulk.open_data_list import ListRow
 from app.catalog.references import Vocabulary, standard_kind
@@ -295,3 +295,16 @@ def build(group: Group, vocab: Vocabulary) -> None:
         values["license_id"] = licences[0]  # the dataset's licence: that of its first file
     values["resources"] = resources
     group.values = values
+
+
+def field_column(field: str) -> str:
+    """The header a dataset field comes from, to name a change the way the clerk's list does
+    ("resources" -> ファイル, "extras" -> データセット_備考 and the other kept columns)."""
+    if field == "resources":
+        return "ファイル"
+    if field == "extras":
+        return "追加情報（extras）"
+    if field == "spatial_code":
+        return HEADERS["municipality_code"]
+    key = FIELD_COLUMN.get(field)
+    return HEADERS[key] if key else field

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from app.accounts.actor import Actor
 from app.api.auth import SessionDep
 from app.bulk.open_data_list import MAX_BYTES, ListRefused, sniff
+from app.bulk.rows import field_column
 from app.bulk.template import template_csv, template_xlsx
 from app.bulk.uploads import Upload, UploadStore, start_apply, start_preview
 from app.models import Organization
@@ -167,7 +168,11 @@ def _preview_context(request: Request, job: Upload) -> dict[str, Any]:
         for i in plan.issues
         if not outcome or i.row in shown_rows or (i.row == 1 and outcome != "error")
     ]
-    changes = {index: d.changes for index, d in enumerate(plan.datasets)}
+    _ = gettext_for(request)
+    changes = {
+        index: list(dict.fromkeys(_(field_column(c)) for c in d.changes))
+        for index, d in enumerate(plan.datasets)
+    }
     valid = [d for d in plan.datasets if d.outcome in ("new", "update")]
     return {
         "job": job,
