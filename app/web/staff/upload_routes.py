@@ -210,7 +210,9 @@ def upload_status(request: Request, actor: SignedInDep, upload_id: str) -> Respo
             if failure
             else "",
         }
-        return render_staff(request, "staff/upload_progress.html", context)
+        # A file refused after parsing (too many rows, unreadable workbook): a 4xx, as the form's.
+        status = 422 if job.status == "failed" else 200
+        return render_staff(request, "staff/upload_progress.html", context, status_code=status)
     context = {
         "title": _("登録内容の確認"),
         **_preview_context(request, job),

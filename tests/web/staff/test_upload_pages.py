@@ -46,10 +46,10 @@ def _upload(web: TestClient, user: Account, data: bytes, name: str, org: str = S
     return str(response.headers["location"])
 
 
-def _ready(web: TestClient, user: Account, location: str) -> str:
+def _ready(web: TestClient, user: Account, location: str, status: int = 200) -> str:
     for _ in range(600):
         page = web.get(location, headers=user.headers)
-        assert page.status_code == 200
+        assert page.status_code in (200, status)
         if 'http-equiv="refresh"' not in page.text:
             return page.text
         time.sleep(0.2)
@@ -126,3 +126,17 @@ def test_upload_preview_save_and_reupload(web: TestClient, users: Accounts) -> N
     assert "cp932" in preview and "変更なし: 18 行" in preview and "新規: 0 行" in preview
     web.post(f"{again}/save", headers=clerk.headers, follow_redirects=False)
     assert "新規 0 件、更新 0 件、変更なし 18 件" in _ready(web, clerk, again)
+
+
+def test_a_workbook_that_cannot_be_read_fails_with_a_4xx_page(
+    web: TestClient, users: Accounts
+) -> None:
+    clerk = users.make("clerk", org=SAPPORO)
+    location = _upload(web, clerk, b"PK\x03\x04 not really a workbook", "list.xlsx")
+    for _ in range(300):
+        page = web.get(location, headers=clerk.headers)
+        if 'http-equiv="refresh"' not in page.text:
+            break
+        time.sleep(0.2)
+    assert page.status_code == 422
+    assert "Excel ファイルを読めません" in page.text and "何も保存していません" in page.text
