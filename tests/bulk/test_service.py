@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -78,6 +79,9 @@ def test_preview_writes_nothing_then_apply_creates_grouped_datasets(
     assert _count(backend, Dataset) == 0  # nothing saved before the clerk says so
     result = _apply(backend, plan, clerk)
     assert len(result.created) == 2
+    first, second = (name for name, _title in result.created)
+    assert re.fullmatch(rf"{SAPPORO}_\d{{8}}_0001", first)  # e-Gov style, never munged
+    assert second == first[:-4] + "0002"
     with backend.sessions() as session:
         ds = datasets.get_dataset(session, clerk, result.created[1][0])
     assert ds.title == "公共施設一覧 その2"
