@@ -26,11 +26,11 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
 from app.accounts.permissions import require_role
+from app.bulk import repository as bulk_repo
 from app.bulk import rows as rowmap
 from app.bulk.columns import HEADERS
 from app.bulk.normalise import nfkc
@@ -323,25 +323,13 @@ def _check(
     return ds, errors
 
 
-def _existing(session: Session, org_id: str) -> dict[str, tuple[str, int]]:
-    """key (identifier, else "title:" + title) -> (dataset id, revision) in one organisation."""
-    found: dict[str, tuple[str, int]] = {}
-    stmt = select(Dataset.id, Dataset.title, Dataset.extras, Dataset.revision).where(
-        Dataset.owner_org == org_id, Dataset.state != "deleted"
-    )
-    for ds_id, title, extras, revision in session.execute(stmt):
-        ident = (extras or {}).get("identifier")
-        key = ident if ident else f"title:{title}"
-        found.setdefault(key, (ds_id, revision))
-    return found
-
-
 def _plan_group(
     session: Session,
     org: Organization,
     group: Group,
     known: dict[str, tuple[str, int]],
     memo: RefMemo,
+    loaded: dict[str, Dataset],
 ) -> PlannedDataset:
     vocab = vocabulary(session)
     rowmap.build(group, vocab)
@@ -373,7 +361,7 @@ def _plan_group(
         planned.outcome = "new"
         planned.values = data.model_dump(mode="json", exclude_none=True)
         return planned
-    current = repo.get(session, match[0])
+    current = loaded.get(match[0])
     if current is None:  # deleted since the index was read
         planned.outcome = "new"
         planned.values = data.model_dump(mode="json", exclude_none=True)
@@ -439,16 +427,20 @@ def preview(
     memo: RefMemo = {}
     issues: list[Issue] = list(file_issues)
     done = 0
+    for org_id, _key in groups:
+        if org_id not in orgs:
+            found = session.get(Organization, org_id)
+            assert found is not None
+            require_role(actor, found.id, "editor", f"upload datasets into {found.name}")
+            orgs[org_id] = found
+        if org_id not in known:
+            known[org_id] = bulk_repo.identities(session, org_id)
+    matched = (known[org_id].get(key) for org_id, key in groups)
+    loaded = bulk_repo.load_many(session, (m[0] for m in matched if m is not None))
     with session.no_autoflush:
         for (org_id, _key), group in groups.items():
-            if org_id not in orgs:
-                found = session.get(Organization, org_id)
-                assert found is not None
-                require_role(actor, found.id, "editor", f"upload datasets into {found.name}")
-                orgs[org_id] = found
-            if org_id not in known:
-                known[org_id] = _existing(session, org_id)
-            planned.append(_plan_group(session, orgs[org_id], group, known[org_id], memo))
+            org_known = known[org_id]
+            planned.append(_plan_group(session, orgs[org_id], group, org_known, memo, loaded))
             issues.extend(group.issues)
             done += len(group.rows)
             if progress is not None:
@@ -521,7 +513,7 @@ def apply(
             result.skipped_rows.extend(planned.rows)
             continue
         if planned.organization_id not in known:
-            known[planned.organization_id] = _existing(session, planned.organization_id)
+            known[planned.organization_id] = bulk_repo.identities(session, planned.organization_id)
         now = known[planned.organization_id].get(planned.key)
         if planned.outcome == "unchanged":
             if now is not None and now[1] == planned.revision:
