@@ -5,15 +5,16 @@ update with the fields that change, unchanged, error) and every issue by row (as
 Excel, header = row 1) and column. Validation is the dataset service's own: the values go
 through the same pydantic schema (`DatasetCreate`), `app.datasets.placement.place_references`
 (unknown licences/categories kept as `remote_*` extras, as for imported records), and
-`app.datasets.assemble.apply_fields` + `app.datasets.resources.replace_resources` applied to a
-TRANSIENT dataset object under `no_autoflush` (never added to the session; tags it would create
-are expunged at the end), so a preview flushes nothing and needs no savepoint.
+`apply_fields` + the resource filler applied to a draft object (`app.bulk.validate`), under
+`no_autoflush` (tags it would create are expunged at the end): a preview flushes nothing and
+needs no savepoint.
 
 Identity: organisation + データセット_ID, stored in the dataset's extra `identifier`
 (dct:identifier: the publisher's own id); a row without an ID is matched by its exact title
 within the organisation.
 
-`apply(session, actor, plan)`: creates and patches through `create_dataset`/`update_dataset`
+`apply(session, actor, plan)`: creates (e-Gov style names numbered for the batch) and patches
+through `create_dataset`/`update_dataset`
 in the caller's transaction (so all rows or none); rows in error are skipped and listed; a
 dataset changed since the preview (revision differs, or created meanwhile) is refused as stale
 and listed, never overwritten. Unchanged datasets are not touched (no revision, no feed entry).
@@ -21,11 +22,7 @@ and listed, never overwritten. Unchanged datasets are not touched (no revision, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any, Literal, cast
-
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
@@ -35,23 +32,29 @@ from app.bulk import rows as rowmap
 from app.bulk.columns import HEADERS
 from app.bulk.normalise import nfkc
 from app.bulk.open_data_list import ParsedList
+from app.bulk.plan import (
+    ApplyResult,
+    IssueOut,
+    PlannedDataset,
+    ProgressFn,
+    RowOut,
+    UploadPlan,
+)
 from app.bulk.rows import Group, Issue
+from app.bulk.validate import RefMemo, check, map_errors, pydantic_fields, snapshot
 from app.catalog import references
-from app.common.validate import FieldErrors
 from app.datasets import repository as repo
 from app.datasets import service as datasets
-from app.datasets.assemble import apply_fields, fields_to_apply, vocabulary
+from app.datasets.assemble import vocabulary
 from app.datasets.placement import place_references
 
 # The resource filler replace_resources uses for each item: the same rules, on a draft.
-from app.datasets.resources import _fill as fill_resource
 from app.datasets.schemas import DatasetCreate, DatasetPatch
 from app.errors import NotFound, PreconditionFailed
-from app.models import Dataset, Organization, Resource
+from app.models import Dataset, Organization
 from app.organizations.codes import is_valid_lg_code, lg_check_digit
 from app.timeutil import utcnow
 
-Outcome = Literal["new", "update", "unchanged", "error"]
 # The dataset fields an オープンデータ一覧 sets (a patch sends exactly these).
 MANAGED = (
     "title",
@@ -86,58 +89,6 @@ MANAGED_EXTRAS = frozenset(rowmap.DATASET_EXTRAS.values()) | {
     "conforms_to_label",
     "temporal_label",
 }
-
-
-class IssueOut(BaseModel):
-    row: int
-    column: str  # the header as written in the file (or the official name)
-    msgid: str
-    params: dict[str, str] = {}
-    level: str = "error"
-
-
-class RowOut(BaseModel):
-    row: int
-    title: str
-    outcome: Outcome
-    dataset: int  # index into UploadPlan.datasets
-
-
-class PlannedDataset(BaseModel):
-    key: str
-    title: str
-    organization_id: str
-    rows: list[int]
-    outcome: Outcome
-    changes: list[str] = []
-    dataset_id: str | None = None
-    dataset_name: str | None = None
-    revision: int | None = None
-    values: dict[str, Any] = {}  # DatasetCreate as JSON, references placed
-
-
-class UploadPlan(BaseModel):
-    encoding: str
-    organization_id: str
-    organization_name: str
-    organization_title: str
-    rows: list[RowOut]
-    datasets: list[PlannedDataset]
-    issues: list[IssueOut]
-
-    def count(self, outcome: str) -> int:
-        return sum(1 for r in self.rows if r.outcome == outcome)
-
-
-class ApplyResult(BaseModel):
-    created: list[tuple[str, str]] = []  # (name, title)
-    updated: list[tuple[str, str]] = []
-    unchanged: int = 0
-    stale: list[tuple[str, list[int]]] = []  # (title, rows)
-    skipped_rows: list[int] = []
-
-
-ProgressFn = Callable[[int, int], None]
 
 
 def _column(parsed: ParsedList, key: str) -> str:
@@ -178,151 +129,6 @@ def _code_org(
     return other
 
 
-def _snapshot(ds: Dataset, keys: list[str]) -> dict[str, Any]:
-    """What a list sets, comparable between a stored and a transient dataset."""
-    out: dict[str, Any] = {}
-    for key in keys:
-        if key == "tags":
-            out[key] = sorted(t.name for t in ds.tags)
-        elif key == "categories":
-            out[key] = sorted(c.name for c in ds.categories)
-        elif key in ("issued", "modified"):
-            value = getattr(ds, key)
-            out[key] = value.date() if isinstance(value, datetime) else value
-        elif key == "resources":
-            out[key] = [
-                (
-                    r.name,
-                    r.url,
-                    r.download_url,
-                    r.description,
-                    r.format,
-                    r.license_id,
-                    r.size,
-                    r.language,
-                    r.last_modified.date() if r.last_modified else None,
-                    dict(r.extras or {}),
-                )
-                for r in sorted(ds.resources, key=lambda r: r.position)
-            ]
-        elif key == "extras":
-            out[key] = dict(ds.extras or {})
-        else:
-            out[key] = getattr(ds, key)
-    return out
-
-
-# The dataset service's messages (English, shared with the API) that a list can trigger, as
-# Japanese msgids for the page (the English catalogue maps them back); others are shown as is.
-SERVICE_MESSAGES: dict[str, str] = {
-    "Please provide a valid http:// or https:// URL": (
-        "http:// または https:// で始まる URL を書いてください"
-    ),
-    "Please provide a valid e-mail address": "メールアドレスの形が正しくありません",
-    "Use an ISO 639-1 code such as ja or en": (
-        "言語は ja や en のような ISO 639-1 の2文字で書いてください"
-    ),
-    "The end of the period must not be before its start": (
-        "対象期間の終わりが始まりより前になっています"
-    ),
-}
-
-
-def _map_errors(group: Group, fields: dict[str, list[str]]) -> None:
-    """Service messages (per field, English) -> issues at the cell the value came from."""
-    for key, messages in fields.items():
-        parts = key.split("__")
-        row = group.rows[0].number
-        column = rowmap.FIELD_COLUMN.get(parts[0], "dataset_title")
-        if parts[0] == "resources" and len(parts) == 3 and parts[1].isdigit():
-            index = int(parts[1])
-            if index < len(group.file_rows):
-                row = group.file_rows[index]
-            column = rowmap.RESOURCE_COLUMN.get(parts[2], "file_title")
-        for message in messages:
-            msgid = SERVICE_MESSAGES.get(message)
-            if msgid is not None:
-                group.issues.append(Issue(row, column, msgid))
-            else:
-                group.issues.append(Issue(row, column, "%(detail)s", {"detail": message}))
-
-
-def _pydantic_fields(exc: ValidationError) -> dict[str, list[str]]:
-    fields: dict[str, list[str]] = {}
-    for err in exc.errors():
-        fields.setdefault("__".join(str(p) for p in err["loc"]), []).append(err["msg"])
-    return fields
-
-
-# Validation of tags, categories and licence depends only on their values, and an
-# オープンデータ一覧 repeats the same few combinations on every row: their outcome (messages and
-# the objects found) is remembered per preview, so the reference lookups run once per
-# combination instead of three queries per dataset.
-RefMemo = dict[tuple[Any, ...], tuple[dict[str, list[str]], list[Any], list[Any], Any]]
-_REF_FIELDS = ("tags", "categories", "license_id")
-
-
-class _Draft:
-    """A stand-in for the ORM object the service would write: the service's own functions
-    (`apply_fields`, the resource filler) set plain attributes on it, so validation runs
-    without SQLAlchemy's instrumentation, a session or a flush (5× faster on 10,000 rows)."""
-
-    def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
-
-
-def _check(
-    session: Session, org: Organization, data: DatasetCreate, memo: RefMemo
-) -> tuple[Dataset, FieldErrors]:
-    """The dataset service's validation on a draft (nothing added to the session or flushed).
-
-    Returns the draft typed as the Dataset it stands for (only its attributes are read)."""
-    errors = FieldErrors()
-    draft = _Draft(
-        tags=[],
-        categories=[],
-        measures=[],
-        resources=[],
-        extras={},
-        temporal_start=None,
-        temporal_end=None,
-        license=None,
-        license_id=None,
-    )
-    ds = cast(Dataset, draft)
-
-    def resolve(_ref: str | None, _errors: FieldErrors) -> Organization:
-        return org
-
-    values = fields_to_apply(data, "create")
-    if not values.get("measures"):
-        values.pop("measures", None)  # the list has no measures: skip an empty lookup
-    key = tuple(tuple(v) if isinstance(v, list) else v for v in map(values.get, _REF_FIELDS))
-    hit = memo.get(key)
-    if hit is not None:
-        for field in _REF_FIELDS:
-            values.pop(field, None)
-    with session.no_autoflush:
-        apply_fields(session, ds, values, errors, resolve)
-        if hit is not None:
-            for field, messages in hit[0].items():
-                errors.fields[field] = list(messages)
-            ds.tags, ds.categories, ds.license = list(hit[1]), list(hit[2]), hit[3]
-            ds.license_id = hit[3].id if hit[3] is not None else None
-        else:
-            memo[key] = (
-                {f: m for f, m in errors.fields.items() if f in _REF_FIELDS},
-                list(ds.tags),
-                list(ds.categories),
-                ds.license,
-            )
-        for position, item in enumerate(data.resources or []):
-            res = cast(Resource, _Draft(extras={}, position=position))
-            fill_resource(session, res, item, errors, f"resources__{position}__")
-            ds.resources.append(res)
-    return ds, errors
-
-
 def _plan_group(
     session: Session,
     org: Organization,
@@ -349,11 +155,11 @@ def _plan_group(
     try:
         data, _notes = place_references(vocab, DatasetCreate(**values))
     except ValidationError as exc:
-        _map_errors(group, _pydantic_fields(exc))
+        map_errors(group, pydantic_fields(exc))
         return planned
-    transient, errors = _check(session, org, data, memo)
+    transient, errors = check(session, org, data, memo)
     if errors:
-        _map_errors(group, errors.fields)
+        map_errors(group, errors.fields)
         return planned
     keys = [k for k in MANAGED if k != "resources"] + ["resources"]
     match = known.get(group.key)
@@ -373,7 +179,7 @@ def _plan_group(
     by_url = {(r.download_url or r.url): r.id for r in current.resources}
     for res in data.resources or []:
         resources.append(res.model_copy(update={"id": by_url.get(res.download_url or res.url)}))
-    before, after = _snapshot(current, keys), _snapshot(transient, keys)
+    before, after = snapshot(current, keys), snapshot(transient, keys)
     planned.changes = [k for k in keys if before[k] != after[k]]
     planned.dataset_id, planned.dataset_name = current.id, current.name
     planned.revision = current.revision
@@ -551,3 +357,6 @@ def apply(
             continue
         result.updated.append((out.name, out.title))
     return result
+
+
+__all__ = ["ApplyResult", "IssueOut", "PlannedDataset", "RowOut", "UploadPlan", "apply", "preview"]

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.accounts.actor import Actor
 from app.bulk import service
 from app.bulk.open_data_list import ListRefused, parse
+from app.bulk.plan import ApplyResult, UploadPlan
 from app.db import session_scope
 from app.errors import AppError
 
@@ -51,8 +52,8 @@ class Upload(BaseModel):
     created: float
     failure: dict[str, Any] | None = None  # {"msgid", "params"}
     save_error: str = ""  # why the last save saved nothing (the service's message)
-    plan: service.UploadPlan | None = None
-    result: service.ApplyResult | None = None
+    plan: UploadPlan | None = None
+    result: ApplyResult | None = None
 
 
 class UploadStore:
