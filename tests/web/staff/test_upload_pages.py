@@ -140,3 +140,25 @@ def test_a_workbook_that_cannot_be_read_fails_with_a_4xx_page(
         time.sleep(0.2)
     assert page.status_code == 422
     assert "Excel ファイルを読めません" in page.text and "何も保存していません" in page.text
+
+
+def test_preview_filters_by_outcome_and_names_changed_columns(
+    web: TestClient, users: Accounts
+) -> None:
+    clerk = users.make("clerk", org=SAPPORO)
+    rows = acceptance_rows()[:5]
+    first = _upload(web, clerk, to_csv(rows), "list.csv")
+    _ready(web, clerk, first)
+    web.post(f"{first}/save", headers=clerk.headers, follow_redirects=False)
+    _ready(web, clerk, first)
+    rows[0]["データセット_概要"] = "書き直した概要"
+    second = _upload(web, clerk, to_csv(rows), "list.csv")
+    page = _ready(web, clerk, second)
+    assert "更新: 1 行" in page and "エラー: 1 行" in page and "変更なし: 3 行" in page
+    updates = web.get(f"{second}?outcome=update", headers=clerk.headers).text
+    body = updates.split('id="rows"', 1)[1]
+    assert body.count("outcome--update") == 1 and "outcome--unchanged" not in body
+    assert "データセット_概要" in body  # the changed field, named by its column
+    errors = web.get(f"{second}?outcome=error", headers=clerk.headers).text
+    assert f">{BAD_DATE_ROW}</td><td>データセット_最終更新日" in errors
+    assert "outcome--update" not in errors.split('id="rows"', 1)[1]
