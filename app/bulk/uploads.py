@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 TTL = 24 * 3600  # seconds an upload waits for its save
 PROGRESS_EVERY = 250  # rows between progress writes
+STALLED = 600  # seconds without a progress write after which the work is taken as interrupted
+INTERRUPTED = "処理が中断されました。何も保存していません。もう一度アップロードしてください"
 _ID_CHARS = frozenset("0123456789abcdef")
 
 Status = Literal["parsing", "ready", "failed", "saving", "saved", "cancelled"]
@@ -92,6 +94,16 @@ class UploadStore:
         upload = Upload.model_validate(raw)
         if upload.user_id != user_id or time.time() - upload.created > TTL:
             return None
+        idle = time.time() - self._path(upload_id).stat().st_mtime
+        if upload.status in ("parsing", "saving") and idle > STALLED:
+            # The process doing the work ended (restart, crash): its transaction, if any, was
+            # rolled back, so nothing was saved; say so instead of refreshing forever.
+            if upload.status == "parsing":
+                upload.status = "failed"
+                upload.failure = {"msgid": INTERRUPTED, "params": {}}
+            else:
+                upload.status, upload.save_error = "ready", INTERRUPTED
+            self.save(upload)
         return upload
 
     def sweep(self) -> int:

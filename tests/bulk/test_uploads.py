@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -71,3 +73,14 @@ def test_a_file_that_is_no_list_fails_with_the_reason(backend: Backend, tmp_path
     stored = store.load(upload.id, clerk.user_id)
     assert stored is not None and stored.status == "failed" and stored.failure is not None
     assert "見出し行" in stored.failure["msgid"]
+
+
+def test_work_interrupted_by_a_restart_is_reported_not_awaited_forever(tmp_path: Path) -> None:
+    store = UploadStore(tmp_path)
+    upload = store.new("user-1", "list.csv", SAPPORO)  # status "parsing", nobody working on it
+    path = tmp_path / f"{upload.id}.json"
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    stored = store.load(upload.id, "user-1")
+    assert stored is not None and stored.status == "failed" and stored.failure is not None
+    assert "中断" in stored.failure["msgid"]
