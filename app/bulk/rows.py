@@ -29,6 +29,7 @@ from app.bulk.normalise import DateError, nfkc, parse_date, parse_period, parse_
 from app.bulk.open_data_list import ListRow
 from app.catalog.references import Vocabulary, standard_kind
 from app.common.validate import is_http_url
+from app.datasets.assemble import RESERVED_EXTRAS
 from app.datasets.vocab import normalise_frequency
 
 DATASET_EXTRAS = {
@@ -110,6 +111,13 @@ class Group:
     values: dict[str, Any] = field(default_factory=dict)  # DatasetCreate keyword arguments
     file_rows: list[int] = field(default_factory=list)  # row number of each resource
     issues: list[Issue] = field(default_factory=list)
+
+
+def extra_key(header: str) -> str:
+    """The extra an unknown column is kept in: its header, unless that is a field's name (the
+    service refuses extras that shadow fields) or one of the extras we write ourselves."""
+    taken = header in RESERVED_EXTRAS or header in DATASET_EXTRAS.values()
+    return f"列_{header}" if taken or header.startswith("remote_") else header
 
 
 def group_key(row: ListRow) -> str:
@@ -216,10 +224,11 @@ def _dataset_values(group: Group, vocab: Vocabulary) -> dict[str, Any]:
             out["temporal_start"], out["temporal_end"] = period
     for row in group.rows:
         for header, value in row.unknown.items():
-            if header not in extras:
-                extras[header] = value
-            elif value not in extras[header].split(" | "):
-                extras[header] = f"{extras[header]} | {value}"
+            key = extra_key(header)
+            if key not in extras:
+                extras[key] = value
+            elif value not in extras[key].split(" | "):
+                extras[key] = f"{extras[key]} | {value}"
     out["extras"] = extras
     return out
 

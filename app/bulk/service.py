@@ -209,8 +209,8 @@ def preview(
             1,
             header,
             "列「%(column)s」はオープンデータ一覧の項目ではありません。値は各データセットの"
-            "追加情報（extras）に「%(column)s」として保存します",
-            {"column": header},
+            "追加情報（extras）に「%(key)s」として保存します",
+            {"column": header, "key": rowmap.extra_key(header)},
             "warning",
         )
         for header in parsed.unknown_headers

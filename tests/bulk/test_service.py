@@ -183,14 +183,21 @@ def test_editor_of_another_organisation_cannot_preview(backend: Backend, clerk: 
 
 def test_unknown_values_and_columns_are_kept_and_reported(backend: Backend, clerk: Actor) -> None:
     odd = row(1, 庁内管理番号="A-17", ファイル_ライセンス="独自規約", データセット_分類="行政財")
-    headers = [*(h for h in odd if h != "庁内管理番号"), "庁内管理番号"]
+    odd["type"] = "台帳"  # a column named like a dataset field: kept under another key
+    headers = [*(h for h in odd if h not in ("庁内管理番号", "type")), "庁内管理番号", "type"]
     plan = _plan(backend, to_csv([odd], headers=headers), clerk)
     warnings = {(i.row, i.column) for i in plan.issues if i.level == "warning"}
-    assert warnings == {(1, "庁内管理番号"), (2, "データセット_分類"), (2, "ファイル_ライセンス")}
+    assert warnings == {
+        (1, "庁内管理番号"),
+        (1, "type"),
+        (2, "データセット_分類"),
+        (2, "ファイル_ライセンス"),
+    }
     result = _apply(backend, plan, clerk)
     with backend.sessions() as session:
         ds = datasets.get_dataset(session, clerk, result.created[0][0])
     assert ds.extras["庁内管理番号"] == "A-17"
+    assert ds.extras["列_type"] == "台帳"
     assert ds.extras["remote_categories"] == "行政財"
     assert ds.resources[0].extras["remote_license"] == "独自規約"
 
