@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from rdflib import Graph
+from rdflib.compare import isomorphic
 from sqlalchemy import delete, select
 
 from app.catalog.seed_loader import load_seed
@@ -81,6 +83,10 @@ def check(client: TestClient, backend: Backend, admin: Account, dataset_id: str)
         assert row is not None, "no stored rendering after the write"
         name, state = row.name, row.state
         stored_package, stored_v1, stored_ttl = row.package_json, row.v1_json, row.dcat_turtle
+        stored_nt = row.dcat_ntriples
+    # The dump's N-Triples hold the same triples as the stored Turtle document.
+    assert stored_nt is not None
+    assert isomorphic(Graph().parse(data=stored_nt, format="nt"), Graph().parse(data=stored_ttl))
     served = _surfaces(client, admin, name)
     # Served from the store: the very bytes kept for this revision.
     assert served["show/admin"][1]["result"] == orjson.loads(stored_package)
@@ -99,6 +105,9 @@ def check(client: TestClient, backend: Backend, admin: Account, dataset_id: str)
     assert _surfaces(client, admin, dataset_id) == _surfaces(client, admin, dataset_id)
     with session_scope(backend.sessions) as session:
         readmodel.store_current(session, dataset_id)
+        again = session.get(DatasetRendering, dataset_id)
+        # Rendered afresh from the database: the same dump bytes as the writer stored.
+        assert again is not None and again.dcat_ntriples == stored_nt
     assert _surfaces(client, admin, name) == served
     return served
 
