@@ -33,9 +33,7 @@ router = APIRouter(tags=["linked data"])
 def _dump_body(sessions: sessionmaker[Session], ctx: Context, fmt: Format) -> Iterator[bytes]:
     if fmt.ext == "nt":
         # Stored per-dataset N-Triples from the read model (no ORM on this path).
-        yield from stored_dump.gzip_pieces(
-            piece for _count, piece in stored_dump.ntriples(sessions, ctx)
-        )
+        yield from (piece for _count, piece in stored_dump.gzip_ntriples(sessions, ctx))
         return
     yield from gzip_stream(stream(fmt, ctx.plan_ns, svc.export_chunks(sessions, ctx)))
 

@@ -63,7 +63,7 @@ def export(
 
         if chosen.ext == "nt":
             # Stored per-dataset N-Triples from the read model (no ORM on this path).
-            pieces = dump.gzip_pieces(stored(dump.ntriples(sessions, ctx)))
+            pieces = stored(dump.gzip_ntriples(sessions, ctx))
         else:
             pieces = gzip_stream(
                 stream(chosen, ctx.plan_ns, counted(svc.export_chunks(sessions, ctx)))

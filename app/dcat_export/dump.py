@@ -1,21 +1,25 @@
-"""The full N-Triples dump from the read model: each public dataset's stored N-Triples
-(`dataset_rendering.dcat_ntriples`), streamed in id order, keyset batches of short transactions,
-gzip-compressed on the way out. No dataset is loaded through the ORM unless its stored form is
-missing or was rendered with another DCAT context; those are rendered afresh.
+"""The full N-Triples dump (gzip) from the read model: each public dataset's stored, already
+compressed N-Triples (`dataset_rendering.dcat_nt_dump`, see app.readmodel.render.DumpForm),
+concatenated in id order from keyset batches of short transactions. No dataset goes through
+the ORM unless its stored form is missing or was rendered with another DCAT context; those are
+rendered afresh on the way.
 
-The output is the same triple set as the triple-by-triple export (`service.export_chunks`):
-the root catalogue, its measures and categories first, then per dataset its own triples, the
-`dcat:dataset` link from the root catalogue, and each shared node's description the first time
-one is met. Memory stays flat: a batch at a time, and the set of shared lines written, which is
-bounded by the reference data (publishers, licences, concepts), not by the catalogue.
+The output is one gzip member (RFC 1952) whose deflate stream is the stored fragments and, per
+batch, one fragment compressed here of the batch's `dcat:dataset` links and the shared-node
+lines not written yet; the CRC-32 is combined from the fragments' stored CRCs. It holds the same
+triple set as the mapped export (`service.export_chunks`): the root catalogue, its measures and
+categories, each public dataset's triples and link, each shared node described once. Memory
+stays flat: one batch at a time, plus the set of shared lines written, which is bounded by the
+reference data (publishers, licences, concepts), not by the catalogue.
 """
 
 from __future__ import annotations
 
+import struct
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.actor import ANONYMOUS
@@ -26,14 +30,37 @@ from app.dcat import documents
 from app.dcat.codec import Emission
 from app.dcat.context import Context
 from app.dcat.namespaces import DCAT
-from app.dcat.stream import FLUSH_BYTES, GZIP_LEVEL, NTriplesWriter
+from app.dcat.stream import NTriplesWriter
 from app.dcat_export import repository as repo
 from app.dcat_export import service as svc
 from app.models import Dataset
 from app.models import DatasetRendering as R
 from app.readmodel import render
 
-DUMP_BATCH = 1000
+DUMP_BATCH = 2000
+# gzip member header: deflate, no name, no mtime (the bytes depend on the data only), OS unknown.
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+# An empty final deflate block (what a raw deflate compressor's flush of nothing gives).
+_FINAL_BLOCK = b"\x03\x00"
+
+
+class _Crc:
+    """CRC-32 and length of the uncompressed stream, fed raw bytes or (crc, length) pairs."""
+
+    def __init__(self) -> None:
+        self.crc = 0
+        self.size = 0
+
+    def add_raw(self, data: bytes) -> None:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+
+    def add_crc(self, crc: int, size: int) -> None:
+        # CRC-32 is affine over GF(2): crc(A+B) = crc(Z, start=crc(A)) ^ crc(Z) ^ crc(B), with Z
+        # len(B) zero bytes (zlib's crc32_combine, which Python does not expose).
+        zeros = bytes(size)
+        self.crc = zlib.crc32(zeros, self.crc) ^ zlib.crc32(zeros) ^ crc
+        self.size += size
 
 
 def _header(sessions: sessionmaker[Session], ctx: Context) -> bytes:
@@ -44,71 +71,86 @@ def _header(sessions: sessionmaker[Session], ctx: Context) -> bytes:
     return NTriplesWriter(ctx.plan_ns).chunk(out.take()).encode("utf-8")
 
 
-def _batch(
-    session: Session, ctx: Context, digest: str, after: str | None, limit: int
+def _public_rendered(
+    session: Session, ctx: Context, digest: str, after: str, limit: int
 ) -> list[tuple[str, bytes]]:
-    """(id, stored N-Triples) of the next public datasets after `after`; a dataset whose stored
-    form is missing or stale is rendered afresh here, in the same transaction."""
-    stmt = (
-        select(Dataset.id, R.dcat_ntriples, R.dcat_context)
-        .outerjoin(R, R.dataset_id == Dataset.id)
-        .where(visible_clause(ANONYMOUS))
+    """(id, stored dump form) of the next public datasets with a stored row, after `after` in
+    id order (visibility on the row's copies of state/private, kept in the writer's
+    transaction); a row made with another context is rendered afresh here."""
+    rows = session.execute(
+        select(R.dataset_id, R.dcat_nt_dump, R.dcat_context)
+        .where(R.state == "active", R.private.is_(False), R.dataset_id > after)
+        .order_by(R.dataset_id)
+        .limit(limit)
+    ).all()
+    stale = [r.dataset_id for r in rows if r.dcat_nt_dump is None or r.dcat_context != digest]
+    fresh = {ds.id: render.dcat_nt_dump(dataset_out(ds), ctx) for ds in repo.by_ids(session, stale)}
+    return [
+        (r.dataset_id, fresh[r.dataset_id] if r.dataset_id in fresh else bytes(r.dcat_nt_dump))
+        for r in rows
+        if r.dataset_id in fresh or r.dcat_nt_dump is not None
+    ]
+
+
+def _public_unrendered(
+    session: Session, ctx: Context, after: str, limit: int
+) -> list[tuple[str, bytes]]:
+    """Public datasets without a stored row (written before the read model), rendered afresh."""
+    ids = list(
+        session.scalars(
+            select(Dataset.id)
+            .where(visible_clause(ANONYMOUS), Dataset.id > after)
+            .where(~exists().where(R.dataset_id == Dataset.id))
+            .order_by(Dataset.id)
+            .limit(limit)
+        )
     )
-    if after is not None:
-        stmt = stmt.where(Dataset.id > after)
-    rows = session.execute(stmt.order_by(Dataset.id).limit(limit)).all()
-    found = {
-        row.id: bytes(row.dcat_ntriples)
-        for row in rows
-        if row.dcat_ntriples is not None and row.dcat_context == digest
-    }
-    missing = [row.id for row in rows if row.id not in found]
-    for ds in repo.by_ids(session, missing):
-        found[ds.id] = render.dcat_ntriples(dataset_out(ds), ctx)
-    return [(row.id, found[row.id]) for row in rows]
+    return [(ds.id, render.dcat_nt_dump(dataset_out(ds), ctx)) for ds in repo.by_ids(session, ids)]
 
 
-def ntriples(
+def _batches(
+    sessions: sessionmaker[Session], ctx: Context, batch: int
+) -> Iterator[list[tuple[str, bytes]]]:
+    digest = render.context_digest(ctx)
+    for rendered in (True, False):
+        after = ""
+        while True:
+            with session_scope(sessions) as session:
+                rows = (
+                    _public_rendered(session, ctx, digest, after, batch)
+                    if rendered
+                    else _public_unrendered(session, ctx, after, batch)
+                )
+            if not rows:
+                break
+            after = rows[-1][0]
+            yield rows
+
+
+def gzip_ntriples(
     sessions: sessionmaker[Session], ctx: Context, *, batch: int = DUMP_BATCH
 ) -> Iterator[tuple[int, bytes]]:
-    """The dump as pieces of N-Triples (UTF-8), each with how many datasets it holds."""
+    """The gzip file of the dump, in pieces, each with how many datasets it adds."""
+    crc = _Crc()
     header = _header(sessions, ctx)
-    yield 0, header
+    crc.add_raw(header)
+    yield 0, _GZIP_HEADER + render.deflate_fragment(header)
     written: set[bytes] = set(header.splitlines(keepends=True))
-    digest = render.context_digest(ctx)
     link = f"<{ctx.catalog}> <{DCAT.dataset}> <".encode()
-    after: str | None = None
-    while True:
-        with session_scope(sessions) as session:
-            rows = _batch(session, ctx, digest, after, batch)
-        if not rows:
-            return
-        after = rows[-1][0]
+    for rows in _batches(sessions, ctx, batch):
         parts: list[bytes] = []
-        add = parts.append
+        extra: list[bytes] = []
         for dataset_id, stored in rows:
-            own, _mark, shared = stored.partition(render.SHARED_MARK)
-            add(own)
-            add(link + ctx.dataset(dataset_id).encode() + b"> .\n")
-            for line in shared.splitlines(keepends=True):
+            form = render.dump_form(stored)
+            parts.append(form.fragment)
+            crc.add_crc(form.crc, form.size)
+            extra.append(link + ctx.dataset(dataset_id).encode() + b"> .\n")
+            for line in form.shared.splitlines(keepends=True):
                 if line not in written:
                     written.add(line)
-                    add(line)
+                    extra.append(line)
+        tail = b"".join(extra)
+        crc.add_raw(tail)
+        parts.append(render.deflate_fragment(tail))
         yield len(rows), b"".join(parts)
-
-
-def gzip_pieces(pieces: Iterable[bytes], level: int = GZIP_LEVEL) -> Iterator[bytes]:
-    """gzip of a byte stream, in pieces of about FLUSH_BYTES (memory stays flat)."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, 31)
-    pending: list[bytes] = []
-    size = 0
-    for piece in pieces:
-        data = compressor.compress(piece)
-        if data:
-            pending.append(data)
-            size += len(data)
-            if size >= FLUSH_BYTES:
-                yield b"".join(pending)
-                pending, size = [], 0
-    pending.append(compressor.flush())
-    yield b"".join(pending)
+    yield 0, _FINAL_BLOCK + struct.pack("<II", crc.crc, crc.size & 0xFFFFFFFF)

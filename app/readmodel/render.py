@@ -8,7 +8,10 @@ returns UTF-8 bytes; the DCAT ones also take the `Context` (base URI, licences, 
 from __future__ import annotations
 
 import hashlib
+import struct
+import zlib
 from collections import Counter
+from dataclasses import dataclass
 
 import orjson
 
@@ -54,20 +57,50 @@ def context_digest(ctx: Context) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 
 
-# The comment line between a dataset's own triples and the shared nodes it describes (a comment
-# keeps the stored value a valid N-Triples document on its own).
-SHARED_MARK = b"# shared\n"
+# The gzip-ready form of a dataset's N-Triples kept for the full dump (`dcat_nt_dump`):
+#   >III header: CRC-32 and byte length of the dataset's own triples (N-Triples, UTF-8), and
+#   the length of their deflate fragment; the fragment (raw deflate, ended by a full flush, so
+#   fragments of many datasets concatenate into one deflate stream); then the N-Triples of the
+#   shared nodes the dataset describes (publisher, licence, concepts...), uncompressed, which
+#   the dump writes once per export.
+_DUMP_HEAD = struct.Struct(">III")
+DEFLATE_LEVEL = 6
 
 
-def dcat_ntriples(ds: DatasetOut, ctx: Context) -> bytes:
-    """The dataset's DCAT-AP triples as N-Triples, laid out for the full dump: first the
-    triples only this dataset has, then SHARED_MARK, then the descriptions of the shared nodes
-    it links to (publisher, licence, concepts...), which the dump writes once per export.
+def deflate_fragment(data: bytes, level: int = DEFLATE_LEVEL) -> bytes:
+    """Raw deflate of `data`, ended by a full flush (byte-aligned, no final block, no
+    reference to earlier data): such fragments concatenate into one valid deflate stream."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+
+@dataclass(frozen=True)
+class DumpForm:
+    """A stored `dcat_nt_dump` value, taken apart."""
+
+    crc: int  # CRC-32 of the own triples' N-Triples
+    size: int  # their length in bytes
+    fragment: bytes  # their deflate fragment
+    shared: bytes  # N-Triples of the shared nodes, one triple a line
+
+    def own(self) -> bytes:
+        return zlib.decompressobj(-15).decompress(self.fragment)
+
+
+def dump_form(stored: bytes) -> DumpForm:
+    crc, size, length = _DUMP_HEAD.unpack_from(stored)
+    start = _DUMP_HEAD.size
+    return DumpForm(crc, size, stored[start : start + length], stored[start + length :])
+
+
+def dcat_nt_dump(ds: DatasetOut, ctx: Context) -> bytes:
+    """The dataset's DCAT-AP triples in the dump's stored form (see DumpForm): its own
+    triples, compressed, and the descriptions of the shared nodes it links to.
 
     Two passes over the mapping table: the second starts with every shared node of the first
-    marked as described, so it yields exactly the dataset's own triples (the ones the dump
-    wrote for a dataset whose shared nodes were already out); the rest of the first pass are
-    the shared descriptions. As a triple set this equals `dcat_document` (same triples)."""
+    marked as described, so it yields exactly the dataset's own triples (what the mapped
+    export wrote for a dataset whose shared nodes were already out); the rest of the first
+    pass are the shared descriptions. Own + shared equal `dcat_document` as a triple set."""
     full = Emission()
     documents.dataset(ds, ctx, full)
     own = Emission(set(full.seen))
@@ -82,4 +115,6 @@ def dcat_ntriples(ds: DatasetOut, ctx: Context) -> bytes:
             remaining[triple] -= 1
         else:
             shared.append(triple)
-    return own_text + SHARED_MARK + nt.chunk(shared).encode("utf-8")
+    fragment = deflate_fragment(own_text)
+    head = _DUMP_HEAD.pack(zlib.crc32(own_text), len(own_text), len(fragment))
+    return head + fragment + nt.chunk(shared).encode("utf-8")

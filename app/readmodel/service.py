@@ -84,7 +84,7 @@ def store(session: Session, ds: DatasetOut) -> None:
             "v1_json": render.v1_record(ds),
             "dcat_turtle": render.dcat_document(ds, ctx),
             "dcat_context": digest,
-            "dcat_ntriples": render.dcat_ntriples(ds, ctx),
+            "dcat_nt_dump": render.dcat_nt_dump(ds, ctx),
         },
     )
 

@@ -1,4 +1,4 @@
-"""read model: dataset_rendering.dcat_ntriples (the dataset's N-Triples, laid out for the dump)
+"""read model: dataset_rendering.dcat_nt_dump (the dataset's N-Triples, gzip-ready for the dump)
 
 Nullable: rows stored before this revision get theirs at their next write or from
 `catalog readmodel rebuild`; until then the dump renders those datasets afresh.
@@ -21,9 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("dataset_rendering") as batch:
-        batch.add_column(sa.Column("dcat_ntriples", sa.LargeBinary(), nullable=True))
+        batch.add_column(sa.Column("dcat_nt_dump", sa.LargeBinary(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("dataset_rendering") as batch:
-        batch.drop_column("dcat_ntriples")
+        batch.drop_column("dcat_nt_dump")
