@@ -4,13 +4,14 @@ concatenated in id order from keyset batches of short transactions. No dataset g
 the ORM unless its stored form is missing or was rendered with another DCAT context; those are
 rendered afresh on the way.
 
-The output is one gzip member (RFC 1952) whose deflate stream is the stored fragments and, per
-batch, one fragment compressed here of the batch's `dcat:dataset` links and the shared-node
-lines not written yet; the CRC-32 is combined from the fragments' stored CRCs. It holds the same
-triple set as the mapped export (`service.export_chunks`): the root catalogue, its measures and
-categories, each public dataset's triples and link, each shared node described once. Memory
-stays flat: one batch at a time, plus the set of shared lines written, which is bounded by the
-reference data (publishers, licences, concepts), not by the catalogue.
+The output is one gzip member (RFC 1952) whose deflate stream is the stored fragments (each
+dataset's own triples and the root catalogue's `dcat:dataset` link to it) and, per batch, one
+fragment compressed here of the shared-node lines not written yet; the CRC-32 is combined
+from the fragments' stored CRCs. It holds the same triple set as the mapped export
+(`service.export_chunks`): the root catalogue, its measures and categories, each public
+dataset's triples and link, each shared node described once. Memory stays flat: one batch at
+a time, plus the set of shared lines written, which is bounded by the reference data
+(publishers, licences, concepts), not by the catalogue.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Iterator
+from functools import lru_cache
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,7 +31,6 @@ from app.db import session_scope
 from app.dcat import documents
 from app.dcat.codec import Emission
 from app.dcat.context import Context
-from app.dcat.namespaces import DCAT
 from app.dcat.stream import NTriplesWriter
 from app.dcat_export import repository as repo
 from app.dcat_export import service as svc
@@ -42,6 +43,20 @@ DUMP_BATCH = 2000
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
 # An empty final deflate block (what a raw deflate compressor's flush of nothing gives).
 _FINAL_BLOCK = b"\x03\x00"
+
+
+@lru_cache(maxsize=1)
+def _zero_block() -> bytes:
+    return bytes(1 << 20)
+
+
+def _zeros(size: int) -> memoryview | bytes:
+    return memoryview(_zero_block())[:size] if size <= 1 << 20 else bytes(size)
+
+
+@lru_cache(maxsize=4096)
+def _zeros_crc(size: int) -> int:
+    return zlib.crc32(_zeros(size))
 
 
 class _Crc:
@@ -58,8 +73,8 @@ class _Crc:
     def add_crc(self, crc: int, size: int) -> None:
         # CRC-32 is affine over GF(2): crc(A+B) = crc(Z, start=crc(A)) ^ crc(Z) ^ crc(B), with Z
         # len(B) zero bytes (zlib's crc32_combine, which Python does not expose).
-        zeros = bytes(size)
-        self.crc = zlib.crc32(zeros, self.crc) ^ zlib.crc32(zeros) ^ crc
+        zeros = _zeros(size)
+        self.crc = zlib.crc32(zeros, self.crc) ^ _zeros_crc(size) ^ crc
         self.size += size
 
 
@@ -136,15 +151,13 @@ def gzip_ntriples(
     crc.add_raw(header)
     yield 0, _GZIP_HEADER + render.deflate_fragment(header)
     written: set[bytes] = set(header.splitlines(keepends=True))
-    link = f"<{ctx.catalog}> <{DCAT.dataset}> <".encode()
     for rows in _batches(sessions, ctx, batch):
         parts: list[bytes] = []
         extra: list[bytes] = []
-        for dataset_id, stored in rows:
+        for _dataset_id, stored in rows:
             form = render.dump_form(stored)
             parts.append(form.fragment)
             crc.add_crc(form.crc, form.size)
-            extra.append(link + ctx.dataset(dataset_id).encode() + b"> .\n")
             for line in form.shared.splitlines(keepends=True):
                 if line not in written:
                     written.add(line)

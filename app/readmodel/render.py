@@ -21,6 +21,7 @@ from app.dcat import documents
 from app.dcat.codec import Emission
 from app.dcat.context import Context
 from app.dcat.formats import BY_EXT, Format
+from app.dcat.namespaces import DCAT
 from app.dcat.stream import NTriplesWriter, render
 from app.dcat.triples import Triple
 
@@ -78,7 +79,7 @@ def deflate_fragment(data: bytes, level: int = DEFLATE_LEVEL) -> bytes:
 class DumpForm:
     """A stored `dcat_nt_dump` value, taken apart."""
 
-    crc: int  # CRC-32 of the own triples' N-Triples
+    crc: int  # CRC-32 of the own triples' N-Triples (with the catalogue's link to the dataset)
     size: int  # their length in bytes
     fragment: bytes  # their deflate fragment
     shared: bytes  # N-Triples of the shared nodes, one triple a line
@@ -100,14 +101,17 @@ def dcat_nt_dump(ds: DatasetOut, ctx: Context) -> bytes:
     Two passes over the mapping table: the second starts with every shared node of the first
     marked as described, so it yields exactly the dataset's own triples (what the mapped
     export wrote for a dataset whose shared nodes were already out); the rest of the first
-    pass are the shared descriptions. Own + shared equal `dcat_document` as a triple set."""
+    pass are the shared descriptions. Own + shared equal `dcat_document` as a triple set, plus
+    the root catalogue's `dcat:dataset` link to the dataset (which the dump holds)."""
     full = Emission()
     documents.dataset(ds, ctx, full)
     own = Emission(set(full.seen))
-    documents.dataset(ds, ctx, own)
+    node = documents.dataset(ds, ctx, own)
     own_triples = own.take()
+    # The root catalogue's link to the dataset is the dump's, not the dataset document's.
+    link: Triple = (ctx.catalog, DCAT.dataset, node)
     nt = NTriplesWriter(ctx.plan_ns)
-    own_text = nt.chunk(own_triples).encode("utf-8")
+    own_text = nt.chunk([*own_triples, link]).encode("utf-8")
     remaining = Counter(own_triples)
     shared: list[Triple] = []
     for triple in full.take():

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from sqlalchemy import delete, select
 
@@ -89,7 +89,13 @@ def check(client: TestClient, backend: Backend, admin: Account, dataset_id: str)
     assert stored_nt is not None
     form = render.dump_form(stored_nt)
     nt = Graph().parse(data=form.own() + form.shared, format="nt")
-    assert isomorphic(nt, Graph().parse(data=stored_ttl))
+    ttl = Graph().parse(data=stored_ttl)
+    # ...and the root catalogue's dcat:dataset link to it, which the dump holds.
+    (link,) = set(nt) - set(ttl)
+    assert link[1] == URIRef("http://www.w3.org/ns/dcat#dataset")
+    assert str(link[2]).endswith("/dataset/" + dataset_id)
+    nt.remove(link)
+    assert isomorphic(nt, ttl)
     served = _surfaces(client, admin, name)
     # Served from the store: the very bytes kept for this revision.
     assert served["show/admin"][1]["result"] == orjson.loads(stored_package)
