@@ -23,7 +23,7 @@ from app.dcat.context import Context
 from app.dcat.formats import BY_EXT, Format
 from app.dcat.namespaces import DCAT
 from app.dcat.stream import NTriplesWriter, render
-from app.dcat.triples import Triple
+from app.dcat.triples import Iri, Triple
 
 TURTLE = BY_EXT["ttl"]
 
@@ -41,9 +41,16 @@ def v1_record(ds: DatasetOut) -> bytes:
 
 def dcat_document(ds: DatasetOut, ctx: Context, fmt: Format = TURTLE) -> bytes:
     """The dataset's DCAT-AP document (`/dataset/{ref}.{ext}`) in `fmt` (Turtle by default)."""
-    out = Emission()
-    documents.dataset(ds, ctx, out)
-    return render(fmt, ctx.plan_ns, out.take())
+    return dcat_forms(ds, ctx, fmt)[0]
+
+
+def dcat_forms(ds: DatasetOut, ctx: Context, fmt: Format = TURTLE) -> tuple[bytes, bytes]:
+    """The DCAT document in `fmt` and the dump form (`dcat_nt_dump`), from one mapping pass
+    for the document's triples and one for the dump's own triples."""
+    full = Emission()
+    node = documents.dataset(ds, ctx, full)
+    triples = full.take()
+    return render(fmt, ctx.plan_ns, triples), _dump_form(ds, ctx, node, triples, full.seen)
 
 
 def context_digest(ctx: Context) -> str:
@@ -104,9 +111,15 @@ def dcat_nt_dump(ds: DatasetOut, ctx: Context) -> bytes:
     pass are the shared descriptions. Own + shared equal `dcat_document` as a triple set, plus
     the root catalogue's `dcat:dataset` link to the dataset (which the dump holds)."""
     full = Emission()
-    documents.dataset(ds, ctx, full)
-    own = Emission(set(full.seen))
-    node = documents.dataset(ds, ctx, own)
+    node = documents.dataset(ds, ctx, full)
+    return _dump_form(ds, ctx, node, full.take(), full.seen)
+
+
+def _dump_form(
+    ds: DatasetOut, ctx: Context, node: Iri, triples: list[Triple], seen: set[tuple[str, str]]
+) -> bytes:
+    own = Emission(set(seen))
+    documents.dataset(ds, ctx, own)
     own_triples = own.take()
     # The root catalogue's link to the dataset is the dump's, not the dataset document's.
     link: Triple = (ctx.catalog, DCAT.dataset, node)
@@ -114,7 +127,7 @@ def dcat_nt_dump(ds: DatasetOut, ctx: Context) -> bytes:
     own_text = nt.chunk([*own_triples, link]).encode("utf-8")
     remaining = Counter(own_triples)
     shared: list[Triple] = []
-    for triple in full.take():
+    for triple in triples:
         if remaining[triple] > 0:
             remaining[triple] -= 1
         else:
