@@ -12,7 +12,6 @@ differs): the caller then renders afresh, as before.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -103,13 +102,7 @@ def store_current(session: Session, dataset_id: str) -> None:
     if ds is None:
         remove(session, dataset_id)
         return
-    out = as_read(ds)
-    if os.environ.get("CATALOG_RM_VERIFY"):
-        fresh = dataset_repo.get(session, dataset_id)
-        assert fresh is not None
-        want = dataset_out(fresh)
-        assert out == want, (out.model_dump(), want.model_dump())
-    store(session, out)
+    store(session, as_read(ds))
 
 
 _COLLECTIONS = ("organization", "license", "tags", "categories", "measures", "resources")
