@@ -5,7 +5,7 @@ categories, the 180 measures and the 1,788 local-government codes.
 Reference data changes only when the seed is reloaded, so the lists (and the two big
 `<datalist>`s, pre-rendered as markup) are kept per process and database for `TTL` seconds,
 as `app.web.reference` does for the public pages; the organisations a clerk may edit are
-read per request (roles change).
+filtered per request from the cached list by the actor's roles (roles change).
 """
 
 from __future__ import annotations
@@ -52,18 +52,26 @@ def _org_label(org: Organization, lang: str) -> str:
     return f"{title} ({org.name})" if org.kind != "ministry" else title
 
 
+def _all_orgs(session: Session, lang: str) -> list[tuple[str, str, str]]:
+    """(id, name, label) of every active organisation, ministries first, then by code."""
+
+    def load() -> list[tuple[str, str, str]]:
+        orgs = session.scalars(select(Organization).where(Organization.state == "active")).all()
+        ordered = sorted(orgs, key=lambda o: (KIND_ORDER.get(o.kind, 9), o.code or "", o.name))
+        return [(o.id, o.name, _org_label(o, lang)) for o in ordered]
+
+    return _cached(session, f"orgs-{lang}", load)
+
+
 def editable_orgs(session: Session, actor: Actor, lang: str) -> list[Option]:
     """(name, label) of the organisations `actor` may create datasets in (editor or above;
-    every organisation for a sysadmin), in the order ministries, prefectures, municipalities."""
-    stmt = select(Organization).where(Organization.state == "active")
-    if not actor.sysadmin:
-        ids = [org_id for org_id in actor.roles if actor.has_role(org_id, "editor")]
-        if not ids:
-            return []
-        stmt = stmt.where(Organization.id.in_(ids))
-    orgs = session.scalars(stmt).all()
-    orgs = sorted(orgs, key=lambda o: (KIND_ORDER.get(o.kind, 9), o.code or "", o.name))
-    return [(o.name, _org_label(o, lang)) for o in orgs]
+    every organisation for a sysadmin), in the order ministries, prefectures, municipalities.
+    The service decides again on save (`app.datasets.service`); this only builds the list."""
+    return [
+        (name, label)
+        for org_id, name, label in _all_orgs(session, lang)
+        if actor.has_role(org_id, "editor")
+    ]
 
 
 def licenses(session: Session, lang: str) -> list[Option]:
