@@ -15,9 +15,9 @@ everything typed is kept.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from app.datasets.schemas import DatasetCreate, DatasetOut, DatasetPatch
@@ -25,6 +25,7 @@ from app.harvest.importer import OUTPUT_TO_INPUT
 from app.web.staff.dataset_messages import Gettext, schema_errors, translate
 
 FormValues = dict[str, Any]
+M = TypeVar("M", bound=BaseModel)
 
 # One-line text fields (name = API field name), in form order.
 TEXT_FIELDS = (
@@ -205,19 +206,37 @@ def _norm(key: str, value: Any) -> Any:
     return value
 
 
-def build_create(body: dict[str, Any]) -> DatasetCreate | dict[str, list[str]]:
-    """The create input, or the schema's errors keyed like the service's."""
-    try:
-        return DatasetCreate.model_validate(body)
-    except ValidationError as exc:
-        return schema_errors(exc)
+def build_create(body: dict[str, Any]) -> tuple[DatasetCreate, dict[str, list[str]]]:
+    """The create input, and the schema's errors keyed like the service's (see `_build`)."""
+    return _build(DatasetCreate, body)
 
 
-def build_patch(body: dict[str, Any]) -> DatasetPatch | dict[str, list[str]]:
+def build_patch(body: dict[str, Any]) -> tuple[DatasetPatch, dict[str, list[str]]]:
+    return _build(DatasetPatch, body)
+
+
+def _build(model: type[M], body: dict[str, Any]) -> tuple[M, dict[str, list[str]]]:
+    """`model` from `body`; when the schema refuses some fields, the model of the others and
+    the schema's messages, so that the caller can still ask the service about the rest (and
+    show every message of one submit at once; the caller must then not keep the result)."""
     try:
-        return DatasetPatch.model_validate(body)
+        return model.model_validate(body), {}
     except ValidationError as exc:
-        return schema_errors(exc)
+        errors = schema_errors(exc)
+        refused = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        rest = {key: value for key, value in body.items() if key not in refused}
+        try:
+            return model.model_validate(rest), errors
+        except ValidationError:  # not expected: the fields left were valid on their own
+            return model.model_validate({}), errors
+
+
+def merge_errors(*sources: dict[str, list[str]]) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for source in sources:
+        for key, messages in source.items():
+            merged.setdefault(key, []).extend(messages)
+    return merged
 
 
 def field_errors(fields: dict[str, list[str]], _: Gettext) -> dict[str, str]:

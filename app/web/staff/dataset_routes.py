@@ -121,14 +121,15 @@ def create_dataset(
     request: Request, session: SessionDep, actor: SignedInDep, form: FormDep
 ) -> Response:
     values = forms.read_form(form, with_resource=True)
-    data = forms.build_create(forms.to_input(values))
+    data, schema = forms.build_create(forms.to_input(values))
     try:
-        if isinstance(data, dict):
-            raise Invalid("The dataset is not valid", data)
         out = datasets.create_dataset(session, actor, data)
+        if schema:  # the service took the rest: undone, every message shown at once
+            raise Invalid("The dataset is not valid", {})
     except Invalid as exc:
         session.rollback()
-        errors = forms.field_errors(exc.fields, gettext_for(request))
+        fields = forms.merge_errors(schema, exc.fields)
+        errors = forms.field_errors(fields, gettext_for(request))
         return _form_page(request, session, actor, values=values, errors=errors, status=422)
     except Forbidden as exc:
         return forbidden(request, session, exc.message)
@@ -170,12 +171,12 @@ def save_dataset(
     changed = forms.changed_fields(values, opened)
     if not changed and revision == current.revision:
         return see_dataset(current.name)  # nothing to save: no new revision, no history entry
-    data = forms.build_patch(forms.to_input(values, only=changed))
+    data, schema = forms.build_patch(forms.to_input(values, only=changed))
     _ = gettext_for(request)
     try:
-        if isinstance(data, dict):
-            raise Invalid("The dataset is not valid", data)
         out = datasets.update_dataset(session, actor, name, data, mode="patch", if_match=revision)
+        if schema:
+            raise Invalid("The dataset is not valid", {})
     except PreconditionFailed:
         # Someone saved since the form was opened: show what differs, keep what was typed,
         # and carry the current revision so that saving again is a deliberate overwrite.
@@ -195,7 +196,7 @@ def save_dataset(
         )
     except Invalid as exc:
         session.rollback()
-        errors = forms.field_errors(exc.fields, _)
+        errors = forms.field_errors(forms.merge_errors(schema, exc.fields), _)
         ds = datasets.get_dataset(session, actor, name)
         return _form_page(
             request,

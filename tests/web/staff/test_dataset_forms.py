@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.accounts.actor import Actor
 from app.accounts.service import authenticate_token
 from app.datasets import service as datasets
-from app.datasets.schemas import DatasetCreate, DatasetPatch, Provenance
+from app.datasets.schemas import DatasetPatch, Provenance
 from app.db import session_scope
 from app.errors import Forbidden, Invalid, PreconditionFailed
 from app.harvest import service as harvest_service
@@ -58,8 +58,8 @@ def _actor(session: Session, token: str) -> Actor:
 
 
 def _create(session: Session, actor: Actor, values: forms.FormValues) -> Any:
-    data = forms.build_create(forms.to_input(values))
-    assert isinstance(data, DatasetCreate), data
+    data, schema = forms.build_create(forms.to_input(values))
+    assert schema == {}
     return datasets.create_dataset(session, actor, data)
 
 
@@ -129,9 +129,10 @@ def test_every_message_kind_the_form_can_trigger_is_translated(
 
 def test_schema_errors_reach_the_field_too(backend: Backend, users: Accounts) -> None:
     typed = _typed(temporal_start="2024-13-01", title="x" * 1001, tags="ok, " + "a" * 101)
-    data = forms.build_create(forms.to_input(typed))
-    assert isinstance(data, dict)
-    ja = forms.field_errors(data, JA)
+    data, schema = forms.build_create(forms.to_input(typed))
+    assert data.title is None and data.temporal_start is None  # the rest is still there
+    assert data.spatial_code == SAPPORO
+    ja = forms.field_errors(schema, JA)
     assert list(ja) == ["title", "tags", "temporal_start"]
     assert "年-月-日" in ja["temporal_start"]
     assert "1000文字以内" in ja["title"] and "100文字以内" in ja["tags"]
@@ -184,8 +185,8 @@ def test_stale_revision_is_refused_and_the_conflict_lists_what_differs(
             if_match=out.revision,
         )
     mine = {**opened, "notes": "私の説明"}
-    patch = forms.build_patch(forms.to_input(mine, only=forms.changed_fields(mine, opened)))
-    assert isinstance(patch, DatasetPatch)
+    patch, schema = forms.build_patch(forms.to_input(mine, only=forms.changed_fields(mine, opened)))
+    assert schema == {}
     with session_scope(backend.sessions) as session:
         with pytest.raises(PreconditionFailed):
             datasets.update_dataset(
@@ -229,8 +230,7 @@ def test_harvested_dataset_shows_source_fields_and_the_local_edits_that_survive(
                 name="sapporo", type="ckan", url="https://ckan.example.jp/", organization=SAPPORO
             ),
         )
-        data = forms.build_create(forms.to_input(_typed()))
-        assert isinstance(data, DatasetCreate)
+        data, _schema = forms.build_create(forms.to_input(_typed()))
         out = datasets.create_dataset(
             session, HARVESTER, data, provenance=Provenance(harvest_source_id=source.id)
         )
@@ -240,8 +240,7 @@ def test_harvested_dataset_shows_source_fields_and_the_local_edits_that_survive(
     mine = {**opened, "title": "AED設置場所（札幌市編集）"}
     changed = forms.changed_fields(mine, opened)
     assert changed == {"title"}
-    patch = forms.build_patch(forms.to_input(mine, only=changed))
-    assert isinstance(patch, DatasetPatch)
+    patch, _schema = forms.build_patch(forms.to_input(mine, only=changed))
     with session_scope(backend.sessions) as session:
         edited = datasets.update_dataset(
             session,

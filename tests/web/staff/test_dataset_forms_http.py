@@ -175,3 +175,16 @@ def test_harvested_dataset_form_marks_source_fields_and_kept_edits(
     form = client.get("/dataset/edit/harvested-parks", headers=headers).text
     title_field = form[form.index('for="title"') : form.index('id="title"')]
     assert "このサイトで編集済み" in title_field
+
+
+def test_schema_and_service_messages_come_together_and_nothing_is_saved(
+    backend: Backend, client: TestClient, users: Accounts
+) -> None:
+    clerk = users.make("clerk", org=SAPPORO)
+    typed = _form(title="x" * 1001, spatial_code="011001", temporal_start="2024-02-30")
+    page = client.post("/dataset/new", data=typed, headers={**HTML, **clerk.headers})
+    assert page.status_code == 422
+    assert _summary(page.text) == ["title", "spatial_code", "temporal_start"]
+    assert 'value="2024-02-30"' in page.text and "x" * 1001 in page.text
+    with session_scope(backend.sessions) as session:
+        assert datasets.list_datasets(session, SYSTEM).total == 0
