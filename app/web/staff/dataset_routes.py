@@ -24,14 +24,14 @@ from app.datasets import service as datasets
 from app.datasets.schemas import DatasetOut
 from app.errors import Forbidden, Invalid, PreconditionFailed
 from app.web import i18n
-from app.web.render import gettext_for, render
+from app.web.render import gettext_for
 from app.web.staff import dataset_choices as choices
 from app.web.staff import dataset_forms as forms
 from app.web.staff.auth import SignedInDep
 from app.web.staff.dataset_messages import field_labels, visibility_labels
+from app.web.staff.pages import render_staff
 
 router = APIRouter(include_in_schema=False)
-NOINDEX = '<meta name="robots" content="noindex">'
 
 
 async def form_data(request: Request) -> FormData:
@@ -46,9 +46,7 @@ def staff_page(
     request: Request, template: str, context: dict[str, Any], status: int = 200
 ) -> Response:
     """A staff page: never cached (it carries the clerk's data), never indexed."""
-    response = render(request, template, context, status_code=status, head=NOINDEX)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_staff(request, template, context, status_code=status)
 
 
 def forbidden(request: Request, session: Session, message: str = "") -> Response:

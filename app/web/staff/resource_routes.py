@@ -25,9 +25,9 @@ from app.errors import Forbidden, Invalid, NotFound, PreconditionFailed
 from app.web import i18n
 from app.web.render import gettext_for
 from app.web.staff import dataset_choices as choices
+from app.web.staff.auth import SignedInDep
 from app.web.staff.dataset_messages import schema_errors, translate
 from app.web.staff.dataset_routes import FormDep, _editable, forbidden, staff_page
-from app.web.staff.auth import SignedInDep
 
 router = APIRouter(include_in_schema=False)
 FIELDS = ("url", "name", "description", "format", "mimetype", "license_id")
