@@ -6,7 +6,9 @@ Builds a throwaway SQLite catalogue (the web test corpus and its staff accounts,
 tests/web/staff/conftest.py makes them), serves it on 127.0.0.1, signs the editor of 札幌市 in
 through the real form, submits the create form with a `javascript:` resource URL and a wrong
 local-government code, and photographs the result at 1280 px and 390 px wide in Debian's
-Chromium (the top of the page: the error summary and the first fields).
+Chromium: the top of the page (the error summary and the first fields), and the section
+with the local-government code, its message beside the field
+(dataset-form-field-error-{width}.png).
 """
 
 from __future__ import annotations
@@ -69,6 +71,12 @@ def main() -> None:
             target = OUT / f"dataset-form-errors-{width}.png"
             page.screenshot(path=str(target))
             print(f"wrote {target.relative_to(ROOT)}")
+            # The message at the field: the code picker's section.
+            field = OUT / f"dataset-form-field-error-{width}.png"
+            page.locator("fieldset.form-section", has=page.locator("#spatial_code")).screenshot(
+                path=str(field)
+            )
+            print(f"wrote {field.relative_to(ROOT)}")
             page.close()
         browser.close()
     server.should_exit = True

@@ -54,6 +54,13 @@ def test_dataset_form_states_have_no_serious_violations(
     page.click("form.staff-form button[type=submit]")
     page.wait_for_selector(".error-summary")
     assert axe_serious(page) == [], "edit errors"
+    # The revision-conflict state: the form as if opened before someone else's save.
+    page.goto(f"/dataset/edit/{name}")
+    page.fill("#notes", "私の説明")
+    page.locator("input[name=revision]").evaluate("el => { el.value = '0'; }")
+    page.click("form.staff-form button[type=submit]")
+    page.wait_for_selector("#conflict")
+    assert axe_serious(page) == [], "conflict"
     page.goto(f"/dataset/{name}/resource/new")
     assert axe_serious(page) == [], "resource empty"
     page.fill("#url", "javascript:alert(1)")
