@@ -26,6 +26,8 @@ from app.measures import service as measure_service
 from app.models import Organization
 
 TTL = 60.0
+# Above this many organisations the form offers a text box with a <datalist>, not a select.
+SELECT_MAX = 50
 T = TypeVar("T")
 Option = tuple[str, str]
 _lock = threading.Lock()
@@ -72,6 +74,18 @@ def editable_orgs(session: Session, actor: Actor, lang: str) -> list[Option]:
         for org_id, name, label in _all_orgs(session, lang)
         if actor.has_role(org_id, "editor")
     ]
+
+
+def org_datalist(session: Session, lang: str) -> Markup:
+    """`<datalist id="org-list">` of every organisation (value = name, label = title), for a
+    sysadmin's form: a select of 1,806 options costs more to render than the rest of the page."""
+    return _cached(
+        session,
+        f"org-datalist-{lang}",
+        lambda: _datalist(
+            "org-list", [(name, label) for _id, name, label in _all_orgs(session, lang)]
+        ),
+    )
 
 
 def licenses(session: Session, lang: str) -> list[Option]:

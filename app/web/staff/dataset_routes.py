@@ -89,6 +89,9 @@ def _form_page(
         "labels": field_labels(_),
         "visibility": [(v, label) for v, label in visibility_labels(_).items()],
         "orgs": orgs,
+        "org_datalist": (
+            choices.org_datalist(session, lang) if len(orgs) > choices.SELECT_MAX else None
+        ),
         "licenses": choices.licenses(session, lang),
         "kinds": choices.standard_kinds(),
         "frequencies": choices.frequencies(lang),

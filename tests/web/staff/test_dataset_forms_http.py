@@ -188,3 +188,22 @@ def test_schema_and_service_messages_come_together_and_nothing_is_saved(
     assert 'value="2024-02-30"' in page.text and "x" * 1001 in page.text
     with session_scope(backend.sessions) as session:
         assert datasets.list_datasets(session, SYSTEM).total == 0
+
+
+def test_a_sysadmin_types_the_organisation_with_suggestions(
+    client: TestClient, users: Accounts
+) -> None:
+    admin = users.make("kanri", sysadmin=True)
+    headers = {**HTML, **admin.headers}
+    form = client.get("/dataset/new", headers=headers).text
+    assert 'list="org-list"' in form and '<datalist id="org-list">' in form
+    assert 'id="owner_org"' in form and '<select class="form-input" id="owner_org"' not in form
+    made = client.post(
+        "/dataset/new", data=_form(owner_org="soumu"), headers=headers, follow_redirects=False
+    )
+    assert made.status_code == 303
+    name = made.headers["location"].rsplit("/", 1)[1]
+    assert client.get(f"/api/v1/datasets/{name}").json()["organization"]["name"] == "soumu"
+    wrong = client.post("/dataset/new", data=_form(owner_org="どこか"), headers=headers)
+    assert wrong.status_code == 422 and _summary(wrong.text) == ["owner_org"]
+    assert "組織「どこか」は見つかりません" in wrong.text
