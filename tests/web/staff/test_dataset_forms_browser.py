@@ -150,7 +150,7 @@ def test_two_browsers_edit_one_dataset_and_the_second_sees_the_conflict(
     expect(rows.filter(has_text="説明")).to_contain_text("二人目の説明")
     expect(second.locator("#notes")).to_have_value("二人目の説明")  # nothing lost
     # Saving again is the deliberate overwrite.
-    second.click("form.staff-form button[type=submit]")
+    second.get_by_role("button", name="上書きして保存").click()
     second.wait_for_url(f"**/dataset/{name}")
     api = second.request.get(f"/api/v1/datasets/{name}").json()
     assert api["notes"] == "二人目の説明"
