@@ -5,6 +5,7 @@
   cookie can never be used to forge an API call.
 - `SignedInDep`: the same, but an anonymous caller is sent (303) to
   `/user/login?came_from=<path+query>` and lands back there after signing in.
+- `PageActorDep`: for URLs that serve a page and RDF; the web actor for the page only.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.accounts.service import actor_for, authenticate_token
 from app.api.auth import token_from_headers
 from app.api.sessions import get_session
 from app.db import session_scope, take_deferred_writes
+from app.dcat.formats import HTML, negotiate, split_ext
 from app.web.staff.cookies import SESSION_COOKIE
 
 
@@ -59,6 +61,26 @@ def web_actor(
 
 
 WebActorDep = Annotated[Actor, Depends(web_actor, scope="function")]
+
+
+def wants_page(request: Request) -> bool:
+    """Whether a URL that also serves RDF will answer this request with its HTML page."""
+    _stem, explicit = split_ext(request.url.path.rsplit("/", 1)[-1])
+    return explicit is None and negotiate(request.headers.get("accept"), html=True) is HTML
+
+
+def page_actor(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+) -> Actor:
+    """For URLs with an HTML page and RDF twins (app.api.dcat): the page sees the signed-in
+    user (same visibility rule as the API for that user); the RDF keeps token-only auth, so
+    what a cookie unlocks is never served with shared-cache headers."""
+    if wants_page(request):
+        return web_actor(request, session)
+    return authenticate_token(session, token_from_headers(request))
+
+
+PageActorDep = Annotated[Actor, Depends(page_actor, scope="function")]
 
 
 def signed_in(request: Request, actor: WebActorDep) -> Actor:
@@ -106,4 +128,12 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, on_sign_in_required)
 
 
-__all__ = ["SignedInDep", "WebActorDep", "header_actor", "install", "web_actor"]
+__all__ = [
+    "PageActorDep",
+    "SignedInDep",
+    "WebActorDep",
+    "header_actor",
+    "install",
+    "page_actor",
+    "web_actor",
+]

@@ -28,14 +28,25 @@ def test_sign_in_lands_on_the_dashboard_with_my_orgs_roles_and_drafts(
     assert page.locator("h1").inner_text() == "マイページ"
     orgs = main.locator("table[aria-labelledby=my-orgs]")
     assert "札幌市" in orgs.inner_text() and "管理者" in orgs.inner_text()
-    datasets = main.locator("table[aria-labelledby=my-datasets]").inner_text()
-    # the private dataset of 札幌市 is mine; 千代田区's draft is not
-    assert "sapporo-himitsu" in datasets or "ひみつ" in datasets or "非公開" in datasets
-    assert "千代田区" not in datasets
+    datasets = main.locator("table[aria-labelledby=my-datasets]")
+    # the private dataset of 札幌市 is listed with its state; 千代田区's draft is not mine
+    assert "非公開" in datasets.locator("tr", has_text="ひみつの保育メモ").inner_text()
+    assert "下書きだけの保育データ" not in datasets.inner_text()
     # the header shows who is signed in, with the sign-out button
     header = page.locator("header .site-account")
     assert staff.admin_a.name in header.inner_text()
     assert header.get_by_role("button", name="ログアウト").is_visible()
+
+
+def test_dashboard_of_the_other_org_shows_its_draft(staff_page: Page, staff: Staff) -> None:
+    page = signed_in(staff_page, staff.editor_b)
+    orgs = page.locator("table[aria-labelledby=my-orgs]").inner_text()
+    assert "千代田区" in orgs and "編集者" in orgs and "札幌市" not in orgs
+    datasets = page.locator("table[aria-labelledby=my-datasets]")
+    assert "下書き" in datasets.locator("tr", has_text="下書きだけの保育データ").inner_text()
+    assert "ひみつの保育メモ" not in datasets.inner_text()
+    # an editor manages no members: no link to the members page
+    assert page.get_by_role("link", name="メンバーを管理").count() == 0
 
 
 def test_wrong_password_and_unknown_user_read_the_same(staff_page: Page, staff: Staff) -> None:

@@ -223,3 +223,23 @@ def test_public_pages_for_a_signed_in_user_are_never_shared(
         headers={"accept": "text/html", "if-none-match": anonymous.headers["etag"]},
     )
     assert again.status_code == 200  # ... but a signed-in user never gets a shared 304
+
+
+def test_signed_in_staff_see_on_pages_what_the_api_shows_them(
+    web: TestClient, backend: Backend, users: Accounts
+) -> None:
+    """The pages apply the API's visibility rule to the signed-in user; RDF stays token-only."""
+    corpus.load(backend)
+    users.make("hanako", org="011002", role="editor")  # 札幌市: owns the private dataset
+    html = {"accept": "text/html"}
+    assert web.get("/dataset/sapporo-himitsu", headers=html).status_code == 404
+    assert "ひみつの保育メモ" not in web.get("/dataset?q=保育", headers=html).text
+    _sign_in(web, "hanako")
+    page = web.get("/dataset/sapporo-himitsu", headers=html)
+    assert page.status_code == 200 and "ひみつの保育メモ" in page.text
+    assert page.headers["cache-control"] == "private, no-store"
+    assert "ひみつの保育メモ" in web.get("/dataset?q=保育", headers=html).text
+    # another organisation's draft stays hidden
+    assert web.get("/dataset/chiyoda-draft", headers=html).status_code == 404
+    # the RDF twin does not take the cookie
+    assert web.get("/dataset/sapporo-himitsu.ttl").status_code == 404

@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from starlette.requests import HTTPConnection
 
 from app.accounts import repository as account_repo
 from app.accounts import web_sessions
 from app.db import make_read_sessionmaker, session_scope, take_deferred_writes
 from app.models import WebSession
 from app.timeutil import utcnow
+from app.web.staff import csrf
 from tests.conftest import Accounts, Backend
 
 LIMITS = web_sessions.Timeouts(idle=timedelta(minutes=30), absolute=timedelta(hours=12))
@@ -139,3 +141,27 @@ def test_a_read_does_not_write_and_touches_at_most_once_a_minute(
     with session_scope(backend.sessions) as session:
         row = session.get(WebSession, web_sessions.hash_id(raw))
         assert row is not None and row.last_seen_at == later
+
+
+def _conn(cookies: dict[str, str]) -> HTTPConnection:
+    header = "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()
+    return HTTPConnection({"type": "http", "headers": [(b"cookie", header)]})
+
+
+def test_csrf_token_is_bound_to_the_browser_session(backend: Backend, users: Accounts) -> None:
+    users.make("hanako")
+    user_id = _user_id(backend, "hanako")
+    pre = web_sessions.new_id()
+    with session_scope(backend.sessions) as session:
+        first = web_sessions.start(session, user_id)
+        second = web_sessions.start(session, user_id)
+    before = csrf.token_for(pre)
+    assert csrf.is_valid(_conn({"catalog_presession": pre}), before)
+    mine = _conn({"catalog_session": first, "catalog_presession": pre})
+    # signed in, the session's token counts; the pre-session's and another session's do not
+    assert csrf.is_valid(mine, csrf.token_for(first))
+    assert not csrf.is_valid(mine, before)
+    assert not csrf.is_valid(mine, csrf.token_for(second))
+    assert not csrf.is_valid(mine, None) and not csrf.is_valid(_conn({}), before)
+    # the token does not reveal the session id
+    assert first not in csrf.token_for(first)
