@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # on; PostgreSQL deployments run `catalog worker` processes instead). Off in tests.
     harvest_scheduler: bool = False
     max_request_bytes: int = 10 * 1024 * 1024
+    # Bulk uploads waiting for their save (app.bulk.uploads): parsed lists and their previews.
+    bulk_upload_dir: str = "var/uploads"
     # The in-memory search index (app.search.memory): "on" loads it in the background when
     # the app starts (the database index answers meanwhile), "wait" loads it in the first
     # search that needs it, "off" never uses it.

@@ -30,8 +30,11 @@ from app.web import errors as web_errors
 from app.web import routes as web_routes
 from app.web.render import STATIC
 from app.web.staff import auth as staff_auth
+from app.web.staff import dataset_routes as staff_dataset_routes
 from app.web.staff import harvest_routes as staff_harvest
+from app.web.staff import resource_routes as staff_resource_routes
 from app.web.staff import routes as staff_routes
+from app.web.staff import upload_routes
 from app.web.staff.csrf import CsrfMiddleware
 
 
@@ -94,6 +97,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)
     app.add_middleware(HeadAsGet)  # outside the rest: every GET route answers HEAD
+    app.include_router(upload_routes.router)  # before /dataset/{ref}, which would take "upload"
+    # Staff dataset forms before the public /dataset/{ref} pages (which would take "new").
+    app.include_router(staff_dataset_routes.router)
+    app.include_router(staff_resource_routes.router)
     app.include_router(web_routes.router)  # before CKAN's: /api is also the browsers' guide
     app.include_router(staff_routes.router)
     app.include_router(staff_harvest.router)

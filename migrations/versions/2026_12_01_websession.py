@@ -1,7 +1,7 @@
 """web sessions: server-side browser sessions of signed-in staff (hashed ids)
 
-Revision ID: 0008_websession
-Revises: 0007_readmodel
+Revision ID: 0009_websession
+Revises: 0008_dumpnt
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_websession"
-down_revision: str | None = "0007_readmodel"
+revision: str = "0009_websession"
+down_revision: str | None = "0008_dumpnt"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,209 @@
+"""The dataset form routes over HTTP on both databases (a token header signs the requests in,
+as `WebActorDep` allows): route order, states, rollback of a refused save, authorisation,
+the harvested dataset's form, caching headers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from app.accounts.actor import SYSTEM
+from app.datasets import service as datasets
+from app.datasets.schemas import DatasetCreate, Provenance
+from app.db import session_scope
+from app.harvest import service as harvest_service
+from app.harvest.importer import HARVESTER
+from app.harvest.schemas import SourceIn
+from tests.conftest import Accounts, Backend
+
+SAPPORO = "011002"
+HAKODATE = "012025"
+HTML = {"Accept": "text/html"}
+
+
+def _form(**extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "公園一覧",
+        "owner_org": SAPPORO,
+        "visibility": "public",
+        "notes": "札幌市の公園",
+        "license_id": "cc-by-4.0",
+        "categories": ["land-weather"],
+        "spatial_code": SAPPORO,
+        "language": "ja",
+        "resources__0__url": "https://example.jp/park.csv",
+        "resources__0__name": "公園CSV",
+        "resources__0__format": "csv",
+    }
+    body.update(extra)
+    return body
+
+
+def _summary(text: str) -> list[str]:
+    return re.findall(r'<li><a href="#([^"]+)">', text)
+
+
+def test_new_is_the_form_not_a_dataset_and_is_never_cached(
+    client: TestClient, users: Accounts
+) -> None:
+    clerk = users.make("clerk", org=SAPPORO)
+    page = client.get("/dataset/new", headers={**HTML, **clerk.headers})
+    assert page.status_code == 200
+    assert 'action="/dataset/new"' in page.text and 'id="lg-list"' in page.text
+    assert (
+        page.headers["cache-control"] == "no-store" or "no-store" in page.headers["cache-control"]
+    )
+    assert 'name="robots" content="noindex"' in page.text
+    anonymous = client.get("/dataset/new", headers=HTML, follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/user/login?came_from=")
+
+
+def test_each_state_is_saved_as_chosen(client: TestClient, users: Accounts) -> None:
+    clerk = users.make("clerk", org=SAPPORO)
+    headers = {**HTML, **clerk.headers}
+    seen = {}
+    for visibility in ("draft", "private", "public"):
+        made = client.post(
+            "/dataset/new",
+            data=_form(visibility=visibility),
+            headers=headers,
+            follow_redirects=False,
+        )
+        assert made.status_code == 303, made.text[:500]
+        name = made.headers["location"].rsplit("/", 1)[1]
+        api = client.get(f"/api/v1/datasets/{name}", headers=clerk.headers).json()
+        seen[visibility] = (api["state"], api["private"])
+    assert seen == {
+        "draft": ("draft", False),
+        "private": ("active", True),
+        "public": ("active", False),
+    }
+
+
+def test_a_refused_edit_saves_nothing_and_shows_what_was_typed(
+    backend: Backend, client: TestClient, users: Accounts
+) -> None:
+    clerk = users.make("clerk", org=SAPPORO)
+    headers = {**HTML, **clerk.headers}
+    made = client.post("/dataset/new", data=_form(), headers=headers, follow_redirects=False)
+    name = made.headers["location"].rsplit("/", 1)[1]
+    form = client.get(f"/dataset/edit/{name}", headers=headers).text
+    revision = re.search(r'name="revision" value="(\d+)"', form)
+    assert revision is not None
+    edit = _form(
+        title="変えたタイトル", spatial_code="011001", revision=revision.group(1), name=name
+    )
+    refused = client.post(f"/dataset/edit/{name}", data=edit, headers=headers)
+    assert refused.status_code == 422
+    assert _summary(refused.text) == ["spatial_code"]
+    assert 'value="変えたタイトル"' in refused.text
+    with session_scope(backend.sessions) as session:  # the tables, not a stored rendering
+        stored = datasets.get_dataset(session, SYSTEM, name)
+    assert stored.title == "公園一覧" and stored.spatial_code == SAPPORO
+    assert stored.revision == int(revision.group(1))
+
+
+def test_another_organisations_clerk_gets_403_and_the_dataset_is_untouched(
+    client: TestClient, users: Accounts
+) -> None:
+    clerk = users.make("clerk", org=SAPPORO)
+    outsider = users.make("outsider", org=HAKODATE)
+    made = client.post(
+        "/dataset/new", data=_form(), headers={**HTML, **clerk.headers}, follow_redirects=False
+    )
+    name = made.headers["location"].rsplit("/", 1)[1]
+    headers = {**HTML, **outsider.headers}
+    for path in (
+        f"/dataset/edit/{name}",
+        f"/dataset/delete/{name}",
+        f"/dataset/{name}/resource/new",
+    ):
+        page = client.get(path, headers=headers)
+        assert page.status_code == 403, path
+        assert 'class="staff-form"' not in page.text
+    assert (
+        client.post(f"/dataset/edit/{name}", data=_form(title="x"), headers=headers).status_code
+        == 403
+    )
+    assert client.post(f"/dataset/delete/{name}", headers=headers).status_code == 403
+    forged = client.post("/dataset/new", data=_form(title="なりすまし"), headers=headers)
+    assert forged.status_code == 403
+    assert client.get(f"/api/v1/datasets/{name}").json()["title"] == "公園一覧"
+
+
+def test_harvested_dataset_form_marks_source_fields_and_kept_edits(
+    backend: Backend, client: TestClient, users: Accounts
+) -> None:
+    clerk = users.make("clerk", org=SAPPORO)
+    with session_scope(backend.sessions) as session:
+        source = harvest_service.create_source(
+            session,
+            HARVESTER,
+            SourceIn(
+                name="sapporo", type="ckan", url="https://ckan.example.jp/", organization=SAPPORO
+            ),
+        )
+        out = datasets.create_dataset(
+            session,
+            HARVESTER,
+            DatasetCreate(name="harvested-parks", title="公園", notes="元", owner_org=SAPPORO),
+            provenance=Provenance(harvest_source_id=source.id),
+        )
+    headers = {**HTML, **clerk.headers}
+    form = client.get("/dataset/edit/harvested-parks", headers=headers).text
+    assert 'id="harvest-notice"' in form
+    assert form.count("収集元の値: 次回の収集で") >= 10
+    assert "このサイトで編集済み" not in form
+    typed = {
+        "title": "公園（札幌市で修正）",
+        "notes": "元",
+        "owner_org": SAPPORO,
+        "visibility": "public",
+        "language": "ja",
+        "name": "harvested-parks",
+        "revision": str(out.revision),
+    }
+    saved = client.post(
+        "/dataset/edit/harvested-parks", data=typed, headers=headers, follow_redirects=False
+    )
+    assert saved.status_code == 303, saved.text[:500]
+    api = client.get("/api/v1/datasets/harvested-parks").json()
+    assert api["local_fields"] == ["title"]  # only the field changed: the rest stays the source's
+    form = client.get("/dataset/edit/harvested-parks", headers=headers).text
+    title_field = form[form.index('for="title"') : form.index('id="title"')]
+    assert "このサイトで編集済み" in title_field
+
+
+def test_schema_and_service_messages_come_together_and_nothing_is_saved(
+    backend: Backend, client: TestClient, users: Accounts
+) -> None:
+    clerk = users.make("clerk", org=SAPPORO)
+    typed = _form(title="x" * 1001, spatial_code="011001", temporal_start="2024-02-30")
+    page = client.post("/dataset/new", data=typed, headers={**HTML, **clerk.headers})
+    assert page.status_code == 422
+    assert _summary(page.text) == ["title", "spatial_code", "temporal_start"]
+    assert 'value="2024-02-30"' in page.text and "x" * 1001 in page.text
+    with session_scope(backend.sessions) as session:
+        assert datasets.list_datasets(session, SYSTEM).total == 0
+
+
+def test_a_sysadmin_types_the_organisation_with_suggestions(
+    client: TestClient, users: Accounts
+) -> None:
+    admin = users.make("kanri", sysadmin=True)
+    headers = {**HTML, **admin.headers}
+    form = client.get("/dataset/new", headers=headers).text
+    assert 'list="org-list"' in form and '<datalist id="org-list">' in form
+    assert 'id="owner_org"' in form and '<select class="form-input" id="owner_org"' not in form
+    made = client.post(
+        "/dataset/new", data=_form(owner_org="soumu"), headers=headers, follow_redirects=False
+    )
+    assert made.status_code == 303
+    name = made.headers["location"].rsplit("/", 1)[1]
+    assert client.get(f"/api/v1/datasets/{name}").json()["organization"]["name"] == "soumu"
+    wrong = client.post("/dataset/new", data=_form(owner_org="どこか"), headers=headers)
+    assert wrong.status_code == 422 and _summary(wrong.text) == ["owner_org"]
+    assert "組織「どこか」は見つかりません" in wrong.text
