@@ -82,9 +82,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--n", type=int, default=10_000, help="datasets")
     ap.add_argument("--runs", type=int, default=40, help="timed requests per URL")
-    ap.add_argument("--reuse", action="store_true", help="reuse /tmp/bench_pages_N.db")
+    ap.add_argument("--reuse", action="store_true", help="reuse the database file if it exists")
+    ap.add_argument("--db", type=Path, help="SQLite file (default /tmp/bench_pages_N.db)")
+    ap.add_argument("--build-only", action="store_true", help="build the file, time nothing")
     args = ap.parse_args()
-    path = Path(f"/tmp/bench_pages_{args.n}.db")
+    path = args.db or Path(f"/tmp/bench_pages_{args.n}.db")
     url = f"sqlite:///{path}"
     print(f"# web pages benchmark: SQLite, {args.n:,} datasets, {args.runs} runs per URL")
     if not (args.reuse and path.exists()):
@@ -100,6 +102,8 @@ def main() -> None:
         took = time.perf_counter() - t0
         print(f"build: {args.n:,} datasets through the dataset service in {took:,.0f} s")
         engine.dispose()
+    if args.build_only:
+        return
     settings = Settings(database_url=url, search_memory="wait")
     with TestClient(create_app(settings)) as client:
         first = client.get("/api/v1/search?limit=1&facet=organization&facet_limit=1").json()
