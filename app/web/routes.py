@@ -11,6 +11,7 @@ from app.errors import SearchQueryError
 from app.organizations import service as org_service
 from app.web import data, reference
 from app.web.errors import wants_html
+from app.web.query_messages import query_message
 from app.web.render import gettext_for, render, url_for_query
 from app.web.search_state import SORTS, SearchState
 
@@ -33,13 +34,11 @@ def search(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     except SearchQueryError as exc:
         # A query the parser cannot read: the page says what to fix, beside the box.
         empty = data.Results(state, 0, [], {}, {}, 1)
-        _ = gettext_for(request)
-        hint = _('検索語の書き方を確認してください（" の閉じ忘れ、単独の - や OR など）。')
-        errors = {"q": hint}
+        message, detail = query_message(exc, gettext_for(request))
         return render(
             request,
             "search.html",
-            {"results": empty, "sorts": SORTS, "errors": errors, "detail": exc.message},
+            {"results": empty, "sorts": SORTS, "errors": {"q": message}, "detail": detail},
             status_code=400,
         )
     context = {"results": results, "sorts": SORTS, "errors": {}, "detail": ""}

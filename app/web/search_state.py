@@ -58,10 +58,16 @@ class SearchState:
     more: str = ""  # the facet whose full list is shown
     # Filters fixed by the page (an organisation's or a measure's datasets): not chips.
     fixed: dict[str, str] = field(default_factory=dict)
+    faceted: bool = True  # count the facets (all but the fixed ones)
 
     @classmethod
     def from_request(
-        cls, request: Request, *, path: str | None = None, fixed: dict[str, str] | None = None
+        cls,
+        request: Request,
+        *,
+        path: str | None = None,
+        fixed: dict[str, str] | None = None,
+        faceted: bool = True,
     ) -> SearchState:
         qp = request.query_params
         filters: dict[str, list[str]] = {}
@@ -80,6 +86,7 @@ class SearchState:
             page=min(max(page, 1), MAX_PAGE),
             more=qp.get("more", "") if qp.get("more", "") in FACETS else "",
             fixed=dict(fixed or {}),
+            faceted=faceted,
         )
 
     @property
@@ -97,8 +104,8 @@ class SearchState:
             sort=self.effective_sort,
             start=(self.page - 1) * PER_PAGE,
             rows=PER_PAGE,
-            # Scoped lists (an organisation's, a measure's datasets) show no facets.
-            facet_fields=[] if self.fixed else list(FACETS),
+            # A scoped list (an organisation's, a measure's datasets) facets the rest.
+            facet_fields=[f for f in FACETS if f not in self.fixed] if self.faceted else [],
             facet_limit=FACET_MORE,
         )
 
