@@ -263,9 +263,18 @@ def export_chunks(
         yield out.take()
 
 
+# The web's list pages (app.web.routes), listed first in the sitemap.
+LIST_PAGES = ("/", "/dataset", "/organization", "/measure", "/category", "/api")
+
+
 def sitemap_pages(session: Session) -> Iterator[tuple[str, datetime | None]]:
-    """Every public page (path, last change): the catalogue, organisations, measures, datasets."""
+    """Every public page (path, last change): the list pages, the catalogue, categories,
+    organisations, measures, datasets."""
+    for path in LIST_PAGES:
+        yield path, None
     yield "/catalog", None
+    for cat in categories(session):
+        yield f"/category/{cat.name}", None
     for name, when in repo.organization_pages(session):
         yield f"/organization/{name}", when
     for measure_id, when in repo.measure_pages(session):
@@ -282,7 +291,9 @@ def sitemap_pages(session: Session) -> Iterator[tuple[str, datetime | None]]:
 
 def sitemap_size(session: Session) -> int:
     return (
-        1
+        len(LIST_PAGES)
+        + 1
+        + len(categories(session))
         + len(repo.organization_pages(session))
         + len(repo.measure_pages(session))
         + (repo.public_count(session))
