@@ -94,9 +94,7 @@ def _walk(backend: Backend, actor: Actor, params: SearchParams, engine: str) -> 
 
 
 @pytest.mark.parametrize("sort", ["metadata_modified desc", "metadata_created asc", "relevance"])
-def test_scoped_searches_give_the_database_answer_from_memory(
-    backend: Backend, sort: str
-) -> None:
+def test_scoped_searches_give_the_database_answer_from_memory(backend: Backend, sort: str) -> None:
     made = _corpus(backend)
     with session_scope(backend.sessions) as session:
         org_id = session.scalar(select(Organization.id).where(Organization.name == "011002"))
@@ -136,7 +134,9 @@ def test_scoped_searches_give_the_database_answer_from_memory(
     own_private = {
         ds.id
         for ds in made
-        if ds.organization and ds.organization.name == "011002" and ds.private
+        if ds.organization
+        and ds.organization.name == "011002"
+        and ds.private
         and ds.state == "active"
     }
     assert own_private and own_private <= seen
