@@ -36,6 +36,7 @@ PAGES = {
     "dataset": "/dataset/sapporo-hoikujo",
     "measures": "/measure",
     "measure": f"/measure/{corpus.MEASURE}",
+    "organization": f"/organization/{corpus.SAPPORO}?res_format=CSV",
 }
 WIDTHS = {1280: 900, 390: 844}
 
