@@ -215,9 +215,10 @@ def categories(session: Session) -> list[CategoryOut]:
 
 
 def category(session: Session, name: str) -> CategoryOut:
-    for cat in categories(session):
-        if cat.name == name:
-            return cat
+    """The category (no dataset count: one row, not a count over every public dataset)."""
+    cat = catalog_service.get_category(session, name)
+    if cat is not None:
+        return cat
     raise NotFound(f"Category {name!r} not found")
 
 
