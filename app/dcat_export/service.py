@@ -207,7 +207,8 @@ def measure(session: Session, actor: Actor, measure_id: str) -> MeasureOut:
 
 
 def organization(session: Session, ref: str) -> OrganizationOut:
-    return org_service.get_organization(session, ref)
+    # Neither its page nor its RDF shows a count (the page's comes from its search).
+    return org_service.get_organization(session, ref, count=False)
 
 
 def categories(session: Session) -> list[CategoryOut]:

@@ -46,7 +46,7 @@ def search(request: Request, session: SessionDep, actor: ActorDep) -> Response:
 
 
 @router.get("/organization", response_class=HTMLResponse, response_model=None)
-def organizations(request: Request, session: SessionDep) -> Response:
+def organizations(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     qp = request.query_params
     kind = qp.get("kind", "") if qp.get("kind", "") in ORG_KINDS else ""
     prefecture = qp.get("prefecture", "")
@@ -60,6 +60,16 @@ def organizations(request: Request, session: SessionDep) -> Response:
         q=q or None,
         offset=(page_no - 1) * ORG_PER_PAGE,
         limit=ORG_PER_PAGE,
+        count=False,
+    )
+    # Counts of what the reader may see, from the search's facets (no count over datasets).
+    counts = data.organization_counts(session, actor)
+    found = found.model_copy(
+        update={
+            "items": [
+                o.model_copy(update={"dataset_count": counts.get(o.name, 0)}) for o in found.items
+            ]
+        }
     )
     prefectures = reference.prefectures(session)
     last_page = max(1, -(-found.total // ORG_PER_PAGE))

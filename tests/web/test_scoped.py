@@ -149,3 +149,20 @@ def test_query_mistakes_are_explained_in_the_readers_language(
     api = client.get("/api/v1/search", params={"q": q})
     assert api.status_code == 400
     assert en.split()[0] != "" and "Cannot parse query: " in api.text
+
+
+def test_organisation_list_counts_what_the_reader_may_see(
+    client: TestClient, backend: Backend, users: Accounts
+) -> None:
+    """The list's counts come from the search's facets (as the measure and category lists):
+    public datasets for anyone, and a member's own private ones for that member."""
+    corpus.load(backend)
+    row = (
+        r'北海道札幌市</a></th>\s*<td>市区町村</td>\s*<td>北海道</td>\s*<td class="num">(\d+)</td>'
+    )
+    anonymous = re.search(row, _get(client, "/organization?prefecture=01&q=札幌"))
+    assert anonymous is not None and anonymous.group(1) == "2"
+    member = users.make("sapporo-reader", org=corpus.SAPPORO, role="member")
+    html = _get(client, "/organization?prefecture=01&q=札幌", Authorization=member.token)
+    own = re.search(row, html)
+    assert own is not None and own.group(1) == "3"
