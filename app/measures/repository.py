@@ -67,6 +67,17 @@ def public_dataset_counts(session: Session) -> dict[str, int]:
     return {measure_id: n for measure_id, n in rows}
 
 
+def public_dataset_count(session: Session, measure_id: str) -> int:
+    """Public datasets of one measure (through ix_dataset_measure_measure_id)."""
+    stmt = (
+        select(func.count())
+        .select_from(dataset_measure)
+        .join(Dataset, Dataset.id == dataset_measure.c.dataset_id)
+        .where(dataset_measure.c.measure_id == measure_id, public_clause(Dataset))
+    )
+    return int(session.scalar(stmt) or 0)
+
+
 def linked_datasets(session: Session, measure_id: str) -> Sequence[Dataset]:
     return session.scalars(
         select(Dataset)
