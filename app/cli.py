@@ -16,6 +16,7 @@ from app import migrate
 from app.accounts import service as accounts
 from app.accounts.actor import SYSTEM
 from app.accounts.schemas import TokenCreate, UserCreate
+from app.bulk.cli import upload_command
 from app.catalog.seed_loader import load_seed
 from app.config import get_settings
 from app.datasets.importer import import_package
@@ -41,6 +42,7 @@ cli.command("worker")(worker_command)
 cli.add_typer(search_cli, name="search")
 cli.add_typer(readmodel_cli, name="readmodel")
 cli.command("export")(export_command)
+cli.command("upload")(upload_command)
 console = Console(stderr=True)
 
 

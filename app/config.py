@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # on; PostgreSQL deployments run `catalog worker` processes instead). Off in tests.
     harvest_scheduler: bool = False
     max_request_bytes: int = 10 * 1024 * 1024
+    # Bulk uploads waiting for their save (app.bulk.uploads): parsed lists and their previews.
+    bulk_upload_dir: str = "var/uploads"
     # The in-memory search index (app.search.memory): "on" loads it in the background when
     # the app starts (the database index answers meanwhile), "wait" loads it in the first
     # search that needs it, "off" never uses it.
@@ -49,6 +51,10 @@ class Settings(BaseSettings):
     rate_limit_ip: str = "6000/minute"
     rate_limit_token: str = "6000/minute"
     rate_limit_login: str = "10/minute"
+    # Browser sessions of staff (app.accounts.web_sessions): a session ends after this many
+    # minutes without a request, and in any case this many hours after sign-in.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
     # Seconds a SQLite writer waits for the lock held by another process before 503.
     db_busy_timeout: float = 10.0
     # Riding out faults (app.faults).

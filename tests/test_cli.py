@@ -129,3 +129,24 @@ def test_users_tokens_and_import(cli_db: str, tmp_path: Path) -> None:
     again = run(cli_db, tmp_path, "import", str(jsonl))
     assert again.returncode == 0 and "created 0, updated 1, failed 0" in again.stdout
     assert counts(cli_db)[2] == 2
+
+
+def test_upload_previews_then_saves_an_open_data_list(cli_db: str, tmp_path: Path) -> None:
+    from tests.bulk.lists import row, to_csv
+
+    assert run(cli_db, tmp_path, "init").returncode == 0
+    good = tmp_path / "list.csv"
+    good.write_bytes(to_csv([row(1), row(2)], "cp932"))
+    preview = run(cli_db, tmp_path, "upload", str(good), "--org", "011002")
+    assert preview.returncode == 0, preview.stderr
+    assert "cp932, 2 rows: new 2, update 0, unchanged 0, error 0" in preview.stdout
+    assert counts(cli_db)[2] == 0  # a preview saves nothing
+    saved = run(cli_db, tmp_path, "upload", str(good), "--org", "011002", "--save")
+    assert "saved: 2 created" in saved.stdout
+    again = run(cli_db, tmp_path, "upload", str(good), "--org", "011002")
+    assert "new 0, update 0, unchanged 2, error 0" in again.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(to_csv([row(3, データセット_公開日="平成31年5月1日")]))
+    refused = run(cli_db, tmp_path, "upload", str(bad), "--org", "011002")
+    assert refused.returncode == 1
+    assert "row 2, データセット_公開日: error: 平成31年5月1日 は平成の期間" in refused.stdout

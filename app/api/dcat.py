@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.api.auth import ActorDep, SessionDep, token_from_headers
+from app.api.auth import SessionDep, token_from_headers
 from app.api.http_cache import conditional
 from app.config import Settings
 from app.dcat import documents
@@ -26,6 +26,9 @@ from app.errors import AppError, NotFound
 from app.readmodel import service as readmodel
 from app.readmodel.render import TURTLE, dcat_document
 from app.web import entities as web
+
+# HTML pages see the signed-in staff member (browser session); RDF stays token-only.
+from app.web.staff.auth import PageActorDep as ActorDep
 
 router = APIRouter(tags=["linked data"])
 

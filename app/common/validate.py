@@ -32,6 +32,8 @@ def url_bad_character(value: str) -> str | None:
     RFC 3986 has no place for them (a space must be sent as %20); browsers and harvesters
     strip or re-encode them differently, so the stored URL would not be the one sent.
     """
+    if value.isascii() and value.isprintable() and " " not in value:
+        return None  # the common case, without a per-character Unicode lookup
     for position, char in enumerate(value, start=1):
         if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
             name = CONTROL_NAMES.get(char) or unicodedata.name(char, "a control character")

@@ -17,6 +17,7 @@ from app.models.organization import Organization
 from app.models.readmodel import DatasetRendering
 from app.models.reference import Catalog, Category, License
 from app.models.search import SearchDoc, SearchGone, SearchSource, SearchState
+from app.models.websession import WebSession
 
 __all__ = [
     "ApiToken",
@@ -44,6 +45,7 @@ __all__ = [
     "SearchState",
     "Tag",
     "User",
+    "WebSession",
     "dataset_category",
     "dataset_measure",
     "dataset_tag",
