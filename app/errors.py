@@ -50,10 +50,15 @@ class PreconditionFailed(AppError):
 
 
 class SearchQueryError(AppError):
-    """A search query or filter the parser cannot read (CKAN's "Search Query Error")."""
+    """A search query or filter the parser cannot read (CKAN's "Search Query Error").
+
+    `syntax` is the parser's `app.search.query.QuerySyntaxError` when the query string
+    itself is malformed (its `kind` lets a page word the message in the reader's language).
+    """
 
     status_code = 400
     kind = "Search Query Error"
+    syntax: ValueError | None = None
 
 
 class Unavailable(AppError):

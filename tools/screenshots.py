@@ -37,6 +37,7 @@ PAGES = {
     "dataset": "/dataset/sapporo-hoikujo",
     "measures": "/measure",
     "measure": f"/measure/{corpus.MEASURE}",
+    "organization": f"/organization/{corpus.SAPPORO}?res_format=CSV",
 }
 WIDTHS = {1280: 900, 390: 844}
 # Staff pages in a state reached by acting on them: name -> what to do on a fresh page.

@@ -31,6 +31,15 @@ def list_categories(session: Session) -> list[CategoryOut]:
     ]
 
 
+def get_category(session: Session, name: str) -> CategoryOut | None:
+    """One category by name, without counting its datasets (`dataset_count` stays 0): its
+    page and RDF do not show the count, and counting joins every public dataset of it."""
+    c = session.scalar(select(Category).where(Category.name == name))
+    if c is None:
+        return None
+    return CategoryOut(name=c.name, title=c.title, title_en=c.title_en, position=c.position)
+
+
 def list_licenses(session: Session) -> list[LicenseOut]:
     return [
         LicenseOut(

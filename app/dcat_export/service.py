@@ -202,12 +202,13 @@ def measures(session: Session) -> list[MeasureOut]:
 
 
 def measure(session: Session, actor: Actor, measure_id: str) -> MeasureOut:
-    detail = measure_service.get_measure(session, actor, measure_id)
-    return MeasureOut(**detail.model_dump(exclude={"datasets"}))
+    # The same record as get_measure's without its dataset list (nobody here shows it).
+    return measure_service.measure_out(session, measure_id)
 
 
 def organization(session: Session, ref: str) -> OrganizationOut:
-    return org_service.get_organization(session, ref)
+    # Neither its page nor its RDF shows a count (the page's comes from its search).
+    return org_service.get_organization(session, ref, count=False)
 
 
 def categories(session: Session) -> list[CategoryOut]:
@@ -215,9 +216,10 @@ def categories(session: Session) -> list[CategoryOut]:
 
 
 def category(session: Session, name: str) -> CategoryOut:
-    for cat in categories(session):
-        if cat.name == name:
-            return cat
+    """The category (no dataset count: one row, not a count over every public dataset)."""
+    cat = catalog_service.get_category(session, name)
+    if cat is not None:
+        return cat
     raise NotFound(f"Category {name!r} not found")
 
 
@@ -263,9 +265,18 @@ def export_chunks(
         yield out.take()
 
 
+# The web's list pages (app.web.routes), listed first in the sitemap.
+LIST_PAGES = ("/", "/dataset", "/organization", "/measure", "/category", "/api")
+
+
 def sitemap_pages(session: Session) -> Iterator[tuple[str, datetime | None]]:
-    """Every public page (path, last change): the catalogue, organisations, measures, datasets."""
+    """Every public page (path, last change): the list pages, the catalogue, categories,
+    organisations, measures, datasets."""
+    for path in LIST_PAGES:
+        yield path, None
     yield "/catalog", None
+    for cat in categories(session):
+        yield f"/category/{cat.name}", None
     for name, when in repo.organization_pages(session):
         yield f"/organization/{name}", when
     for measure_id, when in repo.measure_pages(session):
@@ -282,7 +293,9 @@ def sitemap_pages(session: Session) -> Iterator[tuple[str, datetime | None]]:
 
 def sitemap_size(session: Session) -> int:
     return (
-        1
+        len(LIST_PAGES)
+        + 1
+        + len(categories(session))
         + len(repo.organization_pages(session))
         + len(repo.measure_pages(session))
         + (repo.public_count(session))

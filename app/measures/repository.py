@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.visibility import public_clause
+from app.accounts.visibility import is_public, public_clause
 from app.models import (
     Dataset,
     Measure,
@@ -65,6 +65,21 @@ def public_dataset_counts(session: Session) -> dict[str, int]:
         .group_by(dataset_measure.c.measure_id)
     )
     return {measure_id: n for measure_id, n in rows}
+
+
+def public_dataset_count(session: Session, measure_id: str) -> int:
+    """Public datasets of one measure (through ix_dataset_measure_measure_id)."""
+    # Two steps: in one statement SQLite walks every public dataset by the state index
+    # (18-24 ms at 26,000) instead of starting from the measure's few rows.
+    linked = list(
+        session.scalars(
+            select(dataset_measure.c.dataset_id).where(dataset_measure.c.measure_id == measure_id)
+        )
+    )
+    if not linked:
+        return 0
+    rows = session.execute(select(Dataset.private, Dataset.state).where(Dataset.id.in_(linked)))
+    return sum(1 for private, state in rows if is_public(private, state))
 
 
 def linked_datasets(session: Session, measure_id: str) -> Sequence[Dataset]:

@@ -60,6 +60,16 @@ def list_measures(
     return MeasurePage(total=len(items), items=items)
 
 
+def measure_out(session: Session, measure_id: str) -> MeasureOut:
+    """The measure with its public dataset count, without its dataset list (get_measure
+    reads every linked dataset: 37 ms CPU for 32 of them)."""
+    measure = repo.get(session, measure_id)
+    if measure is None:
+        raise NotFound(f"Measure {measure_id!r} not found")
+    count = repo.public_dataset_count(session, measure_id)
+    return _to_out(measure, _org_names(session, [measure]), count)
+
+
 def get_measure(session: Session, actor: Actor, measure_id: str) -> MeasureDetail:
     measure = repo.get(session, measure_id)
     if measure is None:

@@ -131,7 +131,9 @@ def compile_params(params: SearchParams) -> Compiled:
     try:
         parsed = parse(params.q or "", FILTER_FIELDS | TEXT_ALIASES)
     except QuerySyntaxError as exc:
-        raise SearchQueryError(f"Cannot parse query: {exc}", {"q": [str(exc)]}) from None
+        error = SearchQueryError(f"Cannot parse query: {exc}", {"q": [str(exc)]})
+        error.syntax = exc
+        raise error from None
     query = Query(parsed.positive, parsed.negative)
     filters = list(params.filters)
     for parsed_filter in parsed.filters:

@@ -52,7 +52,21 @@ _SAFE_TOKEN: Final = re.compile(r"[0-9a-z]+")
 
 
 class QuerySyntaxError(ValueError):
-    """The query string is malformed; the message is meant for the user."""
+    """The query string is malformed; the message (English) is meant for the user.
+
+    `kind` names the mistake for surfaces that word it themselves (the web pages, in the
+    reader's language): unbalanced_quote, lone_minus, empty_field_value, dangling_or,
+    or_with_exclusion, or_mixed. `position` is 1-based in the query string; `field` is
+    the filter field of an empty_field_value.
+    """
+
+    def __init__(
+        self, message: str, kind: str, position: int | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.position = position
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +132,9 @@ def _closing_quote(s: str, open_pos: int) -> int:
     end = s.find('"', open_pos + 1)
     if end < 0:
         raise QuerySyntaxError(
-            f'unbalanced quote: the " at position {open_pos + 1} is never closed'
+            f'unbalanced quote: the " at position {open_pos + 1} is never closed',
+            "unbalanced_quote",
+            open_pos + 1,
         )
     return end
 
@@ -136,7 +152,9 @@ def _lex(s: str, fields: dict[str, str]) -> list[_Item]:
         if s[i] == "-":
             if i + 1 == n or s[i + 1].isspace():
                 raise QuerySyntaxError(
-                    f"lone '-' at position {i + 1}: write -word to exclude a word"
+                    f"lone '-' at position {i + 1}: write -word to exclude a word",
+                    "lone_minus",
+                    i + 1,
                 )
             negated = True
             i += 1
@@ -164,7 +182,12 @@ def _lex(s: str, fields: dict[str, str]) -> list[_Item]:
             i = end + 1
         value = value.strip()
         if not value:
-            raise QuerySyntaxError(f"empty value for field '{canonical}:' at position {start + 1}")
+            raise QuerySyntaxError(
+                f"empty value for field '{canonical}:' at position {start + 1}",
+                "empty_field_value",
+                start + 1,
+                canonical,
+            )
         items.append(_Item(start, filter=Filter(canonical, (value,), negated), negated=negated))
     return items
 
@@ -184,7 +207,9 @@ def _group(items: list[_Item]) -> list[list[_Item]]:
         if _is_or(item):
             if not groups or expect_operand:
                 raise QuerySyntaxError(
-                    f"dangling OR at position {item.pos + 1}: OR needs a term on both sides"
+                    f"dangling OR at position {item.pos + 1}: OR needs a term on both sides",
+                    "dangling_or",
+                    item.pos + 1,
                 )
             expect_operand = True
             continue
@@ -196,7 +221,9 @@ def _group(items: list[_Item]) -> list[list[_Item]]:
     if expect_operand:
         last_or = next(it for it in reversed(items) if _is_or(it))
         raise QuerySyntaxError(
-            f"dangling OR at position {last_or.pos + 1}: OR needs a term on both sides"
+            f"dangling OR at position {last_or.pos + 1}: OR needs a term on both sides",
+            "dangling_or",
+            last_or.pos + 1,
         )
     return groups
 
@@ -204,12 +231,15 @@ def _group(items: list[_Item]) -> list[list[_Item]]:
 def _merge_or(group: list[_Item]) -> Clause | Filter | None:
     """An OR-chain of ≥ 2 items → AnyOf (terms) or one multi-value Filter."""
     if any(it.negated for it in group):
-        raise QuerySyntaxError("OR cannot be combined with an excluded (-) term or filter")
+        raise QuerySyntaxError(
+            "OR cannot be combined with an excluded (-) term or filter", "or_with_exclusion"
+        )
     filters = [it.filter for it in group if it.filter is not None]
     if filters:
         if len(filters) != len(group) or len({f.field for f in filters}) != 1:
             raise QuerySyntaxError(
-                "OR can join search terms, or filters on the same field, but not a mix"
+                "OR can join search terms, or filters on the same field, but not a mix",
+                "or_mixed",
             )
         values = tuple(dict.fromkeys(v for f in filters for v in f.values))
         return Filter(filters[0].field, values)

@@ -19,11 +19,10 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.actor import Actor
 from app.accounts.visibility import listed_clause
-from app.datasets import repository as dataset_repo
 from app.models import Category, Dataset, License, Measure, Organization
 from app.models.search import SearchDoc, SearchGone, SearchSource, SearchState
 from app.search.documents import IndexTexts, SearchDocument
@@ -199,12 +198,25 @@ def count(session: Session, where: Sequence[ColumnElement[bool]]) -> int:
 # --------------------------------------------------------------------------- rendering help
 
 
+# A result row names its measures (id, title): their summaries (JSON, ~1.7 kB each) stay
+# unread, a third of a 20-row page's load time at 10,000 datasets.
+# (app.datasets.repository.FULL_LOAD otherwise.)
+_RESULT_LOAD = (
+    joinedload(Dataset.organization),
+    joinedload(Dataset.license),
+    selectinload(Dataset.tags),
+    selectinload(Dataset.categories),
+    selectinload(Dataset.measures).load_only(Measure.id, Measure.title),
+    selectinload(Dataset.resources),
+)
+
+
 def load_datasets(session: Session, ids: Sequence[str]) -> list[Dataset]:
     """Datasets by id, fully loaded for DatasetOut, in the order of `ids`."""
     if not ids:
         return []
     rows = session.scalars(
-        select(Dataset).options(*dataset_repo.FULL_LOAD).where(Dataset.id.in_(list(ids)))
+        select(Dataset).options(*_RESULT_LOAD).where(Dataset.id.in_(list(ids)))
     ).unique()
     by_id = {ds.id: ds for ds in rows}
     return [by_id[i] for i in ids if i in by_id]

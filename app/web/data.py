@@ -175,6 +175,13 @@ def category_counts(session: Session, actor: Actor) -> dict[str, int]:
     return dict(result.facets.get("category", []))
 
 
+def organization_counts(session: Session, actor: Actor) -> dict[str, int]:
+    """Datasets per organisation name that `actor` may see (the search's facet counts)."""
+    params = SearchParams(rows=0, facet_fields=["organization"], facet_limit=-1)
+    result = search_service.search_datasets(session, actor, params)
+    return dict(result.facets.get("organization", []))
+
+
 def measures_with_counts(session: Session, actor: Actor) -> list[MeasureOut]:
     """Every measure, with the number of its datasets `actor` may see (search facets)."""
     params = SearchParams(rows=0, facet_fields=["measure"], facet_limit=-1)

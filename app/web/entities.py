@@ -22,7 +22,7 @@ from app.measures.schemas import MeasureOut
 from app.organizations.schemas import OrganizationOut
 from app.web import data, reference
 from app.web.render import render
-from app.web.search_state import SearchState
+from app.web.search_state import SORTS, SearchState
 
 FORMAT_LABELS = {"ttl": "Turtle", "rdf": "RDF/XML", "jsonld": "JSON-LD", "nt": "N-Triples"}
 
@@ -90,7 +90,13 @@ def organization_page(
     return render(
         request,
         "organization.html",
-        {"org": org, "rdf": rdf, "results": results, "municipalities": municipalities},
+        {
+            "org": org,
+            "rdf": rdf,
+            "results": results,
+            "municipalities": municipalities,
+            "sorts": SORTS,
+        },
         head=head,
     )
 
@@ -100,13 +106,16 @@ def measure_page(request: Request, session: Session, actor: Actor, measure: Meas
     state = SearchState.from_request(request, fixed={"measure": measure.id})
     results = data.search(session, actor, state)
     return render(
-        request, "measure.html", {"m": measure, "rdf": rdf, "results": results}, head=head
+        request,
+        "measure.html",
+        {"m": measure, "rdf": rdf, "results": results, "sorts": SORTS},
+        head=head,
     )
 
 
 def category_page(request: Request, session: Session, actor: Actor, cat: CategoryOut) -> Response:
     head, rdf = alternates(f"/category/{cat.name}")
-    state = SearchState.from_request(request, fixed={"category": cat.name})
+    state = SearchState.from_request(request, fixed={"category": cat.name}, faceted=False)
     results = data.search(session, actor, state)
     return render(request, "category.html", {"cat": cat, "rdf": rdf, "results": results}, head=head)
 

@@ -11,6 +11,7 @@ from app.errors import SearchQueryError
 from app.organizations import service as org_service
 from app.web import data, reference
 from app.web.errors import wants_html
+from app.web.query_messages import query_message
 from app.web.render import gettext_for, render, url_for_query
 from app.web.search_state import SORTS, SearchState
 from app.web.staff.auth import WebActorDep as ActorDep  # signed-in staff: their visibility
@@ -34,13 +35,11 @@ def search(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     except SearchQueryError as exc:
         # A query the parser cannot read: the page says what to fix, beside the box.
         empty = data.Results(state, 0, [], {}, {}, 1)
-        _ = gettext_for(request)
-        hint = _('検索語の書き方を確認してください（" の閉じ忘れ、単独の - や OR など）。')
-        errors = {"q": hint}
+        message, detail = query_message(exc, gettext_for(request))
         return render(
             request,
             "search.html",
-            {"results": empty, "sorts": SORTS, "errors": errors, "detail": exc.message},
+            {"results": empty, "sorts": SORTS, "errors": {"q": message}, "detail": detail},
             status_code=400,
         )
     context = {"results": results, "sorts": SORTS, "errors": {}, "detail": ""}
@@ -48,7 +47,7 @@ def search(request: Request, session: SessionDep, actor: ActorDep) -> Response:
 
 
 @router.get("/organization", response_class=HTMLResponse, response_model=None)
-def organizations(request: Request, session: SessionDep) -> Response:
+def organizations(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     qp = request.query_params
     kind = qp.get("kind", "") if qp.get("kind", "") in ORG_KINDS else ""
     prefecture = qp.get("prefecture", "")
@@ -62,6 +61,16 @@ def organizations(request: Request, session: SessionDep) -> Response:
         q=q or None,
         offset=(page_no - 1) * ORG_PER_PAGE,
         limit=ORG_PER_PAGE,
+        count=False,
+    )
+    # Counts of what the reader may see, from the search's facets (no count over datasets).
+    counts = data.organization_counts(session, actor)
+    found = found.model_copy(
+        update={
+            "items": [
+                o.model_copy(update={"dataset_count": counts.get(o.name, 0)}) for o in found.items
+            ]
+        }
     )
     prefectures = reference.prefectures(session)
     last_page = max(1, -(-found.total // ORG_PER_PAGE))

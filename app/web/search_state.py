@@ -9,6 +9,7 @@ builders give the links that add or remove one filter (the removable chips) or c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final
 
 from fastapi import Request
@@ -57,10 +58,16 @@ class SearchState:
     more: str = ""  # the facet whose full list is shown
     # Filters fixed by the page (an organisation's or a measure's datasets): not chips.
     fixed: dict[str, str] = field(default_factory=dict)
+    faceted: bool = True  # count the facets (all but the fixed ones)
 
     @classmethod
     def from_request(
-        cls, request: Request, *, path: str | None = None, fixed: dict[str, str] | None = None
+        cls,
+        request: Request,
+        *,
+        path: str | None = None,
+        fixed: dict[str, str] | None = None,
+        faceted: bool = True,
     ) -> SearchState:
         qp = request.query_params
         filters: dict[str, list[str]] = {}
@@ -79,6 +86,7 @@ class SearchState:
             page=min(max(page, 1), MAX_PAGE),
             more=qp.get("more", "") if qp.get("more", "") in FACETS else "",
             fixed=dict(fixed or {}),
+            faceted=faceted,
         )
 
     @property
@@ -96,8 +104,8 @@ class SearchState:
             sort=self.effective_sort,
             start=(self.page - 1) * PER_PAGE,
             rows=PER_PAGE,
-            # Scoped lists (an organisation's, a measure's datasets) show no facets.
-            facet_fields=[] if self.fixed else list(FACETS),
+            # A scoped list (an organisation's, a measure's datasets) facets the rest.
+            facet_fields=[f for f in FACETS if f not in self.fixed] if self.faceted else [],
             facet_limit=FACET_MORE,
         )
 
@@ -167,6 +175,12 @@ def query_words(q: str) -> list[str]:
     return [w for w in words if w.strip()]
 
 
+@lru_cache(maxsize=8192)
+def _fold(ch: str) -> str:
+    """One character as the search folds it (cached: a page folds ~80,000 of them)."""
+    return normalize(ch) or (" " if ch.isspace() else "")
+
+
 def snippet(text: str, words: list[str], width: int = 120) -> Markup:
     """About `width` characters of `text` around the first query word found, the word marked.
 
@@ -176,10 +190,12 @@ def snippet(text: str, words: list[str], width: int = 120) -> Markup:
     text = " ".join(text[:4000].split())
     if not text:
         return Markup("")
+    if not words:  # nothing to mark (scoped lists, no query): no folding needed
+        return Markup(escape(text[:width]) + ("…" if len(text) > width else ""))
     normal: list[str] = []
     owner: list[int] = []  # normalised char -> index of the original char
     for i, ch in enumerate(text):
-        folded = normalize(ch) or (" " if ch.isspace() else "")
+        folded = _fold(ch)
         normal.append(folded)
         owner += [i] * len(folded)
     joined = "".join(normal)

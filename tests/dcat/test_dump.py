@@ -92,8 +92,13 @@ def test_sitemap_lists_every_public_page(client: TestClient, backend: Backend) -
     assert f"<loc>{BASE}/organization/011002</loc>" in text
     assert f"<loc>{BASE}/organization/soumu</loc>" in text
     assert f"<loc>{BASE}/measure/02-22</loc>" in text
-    # 1 catalogue + 1,806 organisations + 180 measures + 1 public dataset
-    assert text.count("<url>") == 1 + 1806 + 180 + 1
+    # The web's list pages, and the category pages.
+    for path in ("/", "/dataset", "/organization", "/measure", "/category", "/api"):
+        assert f"<loc>{BASE}{path}</loc>" in text, path
+    assert f"<loc>{BASE}/category/social-security-health</loc>" in text
+    # 6 list pages + 1 catalogue + 17 categories + 1,806 organisations + 180 measures
+    # + 1 public dataset
+    assert text.count("<url>") == 6 + 1 + 17 + 1806 + 180 + 1
 
 
 def test_large_sitemap_becomes_an_index(
@@ -103,10 +108,10 @@ def test_large_sitemap_becomes_an_index(
     monkeypatch.setattr(sitemap_xml, "SITEMAP_LIMIT", 1000)
     index = client.get("/sitemap.xml").text
     assert "<sitemapindex" in index and f"{BASE}/sitemap-2.xml" in index
-    parts = [client.get(f"/sitemap-{n}.xml").text for n in (1, 2)]
-    assert sum(p.count("<url>") for p in parts) == 1 + 1806 + 180 + 1
-    assert "public-one" in parts[1]
-    assert client.get("/sitemap-3.xml").status_code == 404
+    parts = [client.get(f"/sitemap-{n}.xml").text for n in (1, 2, 3)]
+    assert sum(p.count("<url>") for p in parts) == 6 + 1 + 17 + 1806 + 180 + 1
+    assert "public-one" in parts[2]
+    assert client.get("/sitemap-4.xml").status_code == 404
 
 
 def test_plan_vocabulary_dereferences(client: TestClient) -> None:

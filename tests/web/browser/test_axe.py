@@ -20,8 +20,10 @@ PAGES = [
     "/dataset/sapporo-hoikujo",
     "/organization",
     "/organization/010006",
+    "/organization/011002?tags=保育",  # scoped facets with a chip
     "/measure",
     f"/measure/{corpus.MEASURE}",
+    f"/measure/{corpus.MEASURE}?res_format=XLSX",  # scoped, nothing found
     "/category",
     "/category/social-security-health",
     "/api",
