@@ -19,7 +19,7 @@ import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -164,6 +164,44 @@ async def _session(request: Request, write: bool) -> AsyncIterator[Session]:
     deferred = take_deferred_writes(session)
     if deferred:
         _run_deferred(db, deferred)
+
+
+T = TypeVar("T")
+
+
+async def run_read(request: Request, work: Callable[[Session], T], *, inline: bool = False) -> T:
+    """`work(session)` in a read transaction, as `get_session` would run a handler, but with
+    one thread hop for the whole request (session, query, commit, close) instead of one per
+    step: the hot GETs (app.api.hot_reads). Same admission, 503 translation and deferred
+    bookkeeping writes. `inline` runs it on the event loop (no thread at all)."""
+    db: RequestDatabase = request.app.state.db
+    async with db.gate.enter(False):
+        session = db.read_sessions()
+
+        def run() -> T:
+            try:
+                result = work(session)
+                session.commit()
+                return result
+            except BaseException as exc:
+                session.rollback()
+                translated = overload_error(exc, db.gate.retry_after)
+                if translated is not None:
+                    raise translated from exc
+                raise
+            finally:
+                session.close()
+
+        if inline:
+            result = run()
+        else:
+            # Shielded: a client that disconnects must not leave the transaction open.
+            with anyio.CancelScope(shield=True):
+                result = await anyio.to_thread.run_sync(run)
+    deferred = take_deferred_writes(session)
+    if deferred:
+        _run_deferred(db, deferred)
+    return result
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

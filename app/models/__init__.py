@@ -17,6 +17,7 @@ from app.models.organization import Organization
 from app.models.readmodel import DatasetRendering
 from app.models.reference import Catalog, Category, License
 from app.models.search import SearchDoc, SearchGone, SearchSource, SearchState
+from app.models.serving import PagingMemo, ServingState
 
 __all__ = [
     "ApiToken",
@@ -35,6 +36,7 @@ __all__ = [
     "MeasureMinistry",
     "Membership",
     "Organization",
+    "PagingMemo",
     "PlanSection",
     "PriorityField",
     "Resource",
@@ -42,6 +44,7 @@ __all__ = [
     "SearchGone",
     "SearchSource",
     "SearchState",
+    "ServingState",
     "Tag",
     "User",
     "dataset_category",
