@@ -45,8 +45,6 @@ from app.readmodel.render import TURTLE
 
 # Set in the scope of a request the lean path hands on: the lean routes then match nothing.
 SKIP = "catalog.lean_skip"
-# Run the session on the event loop instead of a worker thread (measured: see bench results).
-INLINE = False
 
 
 class _Fallthrough(Exception):
@@ -104,7 +102,7 @@ async def package_show(request: Request) -> Response:
     def work(session: Session) -> bytes | None:
         return readmodel.package_json(session, _actor(session, request), ref)
 
-    stored = await run_read(request, work, inline=INLINE)
+    stored = await run_read(request, work)
     if stored is None:
         raise _Fallthrough
     head = {"help": help_url(settings, "package_show"), "success": True}
@@ -117,7 +115,7 @@ async def v1_dataset(request: Request) -> Response:
     def work(session: Session) -> readmodel.Stored | None:
         return readmodel.v1_record(session, _actor(session, request), ref)
 
-    stored = await run_read(request, work, inline=INLINE)
+    stored = await run_read(request, work)
     if stored is None:
         raise _Fallthrough
     tag = etag_of(stored.dataset_id, stored.revision)
@@ -134,7 +132,7 @@ async def dataset_turtle(request: Request) -> Response:
     def work(session: Session) -> readmodel.Stored | None:
         return readmodel.dcat_turtle(session, _actor(session, request), stem, settings)
 
-    stored = await run_read(request, work, inline=INLINE)
+    stored = await run_read(request, work)
     if stored is None:
         raise _Fallthrough
     location = f"/dataset/{stored.dataset_id}.{TURTLE.ext}"

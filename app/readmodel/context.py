@@ -28,9 +28,7 @@ _lock = threading.Lock()
 
 def generation_column() -> ScalarSelect[int]:
     """The current generation as a scalar subquery (to read it with another query's row)."""
-    return (
-        select(ServingState.context_generation).where(ServingState.id == 1).scalar_subquery()
-    )
+    return select(ServingState.context_generation).where(ServingState.id == 1).scalar_subquery()
 
 
 def generation(session: Session) -> int | None:
