@@ -34,7 +34,10 @@ from starlette.types import Receive, Scope, Send
 from app.accounts.actor import Actor
 from app.accounts.service import authenticate_token
 from app.api.auth import token_from_headers
-from app.api.ckan.envelope import JSONBody, help_url
+from app.api.ckan import package_search as search_action
+from app.api.ckan.envelope import JSONBody, help_url, success
+from app.api.ckan.params import ActionRequest, data_dict, query_dict
+from app.api.ckan.registry import ActionContext
 from app.api.dcat import respond
 from app.api.sessions import run_read
 from app.api.v1.datasets import _http_date, etag_of
@@ -139,6 +142,19 @@ async def dataset_turtle(request: Request) -> Response:
     return respond(request, TURTLE, stored.body, stored.metadata_modified, location=location)
 
 
+async def package_search(request: Request) -> Response:
+    """package_search by GET: the action itself (no stored-row condition: its results are
+    the stored dicts already), without the FastAPI route's dependencies and thread hops."""
+    data = data_dict(ActionRequest("GET", None, query_dict(request)), read_action=True)
+    settings: Settings = request.app.state.settings
+
+    def work(session: Session) -> Any:
+        ctx = ActionContext(session=session, actor=_actor(session, request), settings=settings)
+        return search_action.package_search(ctx, data)
+
+    return success(settings, "package_search", await run_read(request, work, short=False))
+
+
 def _is_turtle(scope: Scope) -> bool:
     return split_ext(str(scope["path_params"].get("ref", "")))[1] is TURTLE
 
@@ -151,6 +167,8 @@ def routes() -> list[Route]:
         LeanRoute(
             "/api/action/package_show", package_show, lambda s: _single(s, "id", "name_or_id")
         ),
+        LeanRoute("/api/3/action/package_search", package_search),
+        LeanRoute("/api/action/package_search", package_search),
         LeanRoute("/api/v1/datasets/{ref}", v1_dataset, _no_lang),
         LeanRoute("/dataset/{ref}", dataset_turtle, _is_turtle),
     ]

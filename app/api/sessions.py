@@ -210,7 +210,7 @@ def _inline(db: RequestDatabase) -> bool:
     return pool.checkedout() < pool.size()
 
 
-async def run_read(request: Request, work: Callable[[Session], T]) -> T:
+async def run_read(request: Request, work: Callable[[Session], T], *, short: bool = True) -> T:
     """`work(session)` in a read transaction, as `get_session` would run a handler, but with
     at most one thread hop for the whole request (session, query, commit, close) instead of
     one per step: the hot GETs (app.api.hot_reads). Same admission gate, 503 translation and
@@ -243,6 +243,9 @@ async def run_read(request: Request, work: Callable[[Session], T]) -> T:
     deferred = take_deferred_writes(session)
     if deferred:
         _run_deferred(db, deferred)
+    before_response = session.info.pop(WRITES_BEFORE_RESPONSE, None)
+    if before_response:
+        await _write_before_response(db, before_response)
     return result
 
 
