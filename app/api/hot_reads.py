@@ -1,4 +1,4 @@
-"""A lean path for the hottest reads: a stored dataset by id or name on three surfaces.
+"""A lean path for the hottest reads: a stored dataset on three surfaces, and package_search.
 
 `GET /api/3/action/package_show?id=`, `GET /api/v1/datasets/{ref}` and `GET /dataset/{ref}.ttl`
 cost ~0.2 ms of database work when served from the read model, but the regular FastAPI route
@@ -11,8 +11,9 @@ if there is one (none: anonymous, no query), reads the row with the visibility c
 and closes. The app's middleware and exception handlers apply as to any route, so rate limits,
 HEAD, request guards, 503s and the error envelopes are those of the regular route.
 
-Whatever the lean path does not answer itself goes to the regular route, unchanged: a request
-with other parameters (`?lang=`, a JSON-valued id), a dataset without a stored row, or a
+package_search by GET runs the action itself here (its results are stored dicts already).
+For the others, whatever the lean path does not answer goes to the regular route, unchanged:
+a request with other parameters (`?lang=`, a JSON-valued id), a dataset without a stored row, a
 Turtle document stored under another DCAT context. The routes then run again with the lean
 routes skipped, so those requests behave exactly as before (at the cost of a second
 transaction).
