@@ -222,9 +222,10 @@ def _search(ctx: ActionContext, params: SearchParams) -> SearchResult:
     """Run the search, continuing from where the previous page of the same walk ended."""
     key = paging.query_digest(_query_key(ctx.actor, params))
     start = params.start
-    following = start + params.rows
-    known = paging.lookup(ctx.session, key, [start, following] if start > 0 else [following])
-    here = known.get(start) if start > 0 else None
+    # A first page needs no lookup: it only writes, and only a position this process has not
+    # already written (the hot case: the same search again writes and reads nothing).
+    known = paging.lookup(ctx.session, key, [start, start + params.rows]) if start > 0 else {}
+    here = known.get(start)
     if here is not None and ckan_repo.dataset_exists(ctx.session, here.last_id):
         params.cursor = here.cursor
         params.start = 0
@@ -232,7 +233,7 @@ def _search(ctx: ActionContext, params: SearchParams) -> SearchResult:
     if result.next_cursor is not None and result.ids:
         position = paging.Position(result.next_cursor, result.ids[-1])
         next_start = start + len(result.ids)
-        if known.get(next_start) != position:
+        if known.get(next_start, paging.written(key, next_start)) != position:
             paging.remember(ctx.session, key, next_start, position)
     return result
 

@@ -12,16 +12,18 @@ from still exists (soft-deleted is fine: the keyset position stays meaningful).
 
 The memo lives in the database (`paging_memo`), so the N processes of `catalog serve --workers
 N` continue each other's walks. Keyset positions in the request were the alternative, but CKAN
-clients (ckanext-harvest, ckanapi) send only `start`. A page reads its own entry and the next
-one in one query, and writes only when the next entry changes (a repeated search writes
-nothing), in a short write transaction after its read and before its response
-(app.api.sessions.write_before_response). Entries older than TTL_SECONDS are ignored and swept
-by later writes; a request that finds nothing pages by offset, as CKAN does.
+clients (ckanext-harvest, ckanapi) send only `start`. A page past the first reads its own
+entry and the next one in one query; a page writes only when the next entry changes (a first
+page compares with what its process wrote last, so a repeated search reads and writes nothing
+once each worker has answered it), in a short write transaction after its read and before its
+response (app.api.sessions.write_before_response). Entries older than TTL_SECONDS are ignored
+and swept by later writes; a request that finds nothing pages by offset, as CKAN does.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Hashable
 from datetime import timedelta
 from typing import NamedTuple
@@ -34,6 +36,9 @@ from app.models import PagingMemo
 from app.timeutil import utcnow
 
 TTL_SECONDS = 900.0
+# What this process wrote last per (query, start): a first page repeated writes nothing.
+_WRITTEN_MAX = 4096
+_written: dict[tuple[str, int], tuple[float, Position]] = {}
 
 
 class Position(NamedTuple):
@@ -44,6 +49,14 @@ class Position(NamedTuple):
 def query_digest(query: Hashable) -> str:
     """The memo key of a query (its parameters and who asks): 64 hex chars."""
     return hashlib.sha256(repr(query).encode("utf-8")).hexdigest()
+
+
+def written(key: str, start: int) -> Position | None:
+    """The position this process last wrote for (key, start), while it is still live."""
+    entry = _written.get((key, start))
+    if entry is None or time.monotonic() - entry[0] > TTL_SECONDS / 2:
+        return None
+    return entry[1]
 
 
 def lookup(session: Session, key: str, starts: list[int]) -> dict[int, Position]:
@@ -81,3 +94,6 @@ def remember(session: Session, key: str, start: int, position: Position) -> None
         )
 
     write_before_response(session, write)
+    if len(_written) >= _WRITTEN_MAX:
+        _written.clear()
+    _written[(key, start)] = (time.monotonic(), position)
