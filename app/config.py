@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     rate_limit_ip: str = "6000/minute"
     rate_limit_token: str = "6000/minute"
     rate_limit_login: str = "10/minute"
+    # Browser sessions of staff (app.accounts.web_sessions): a session ends after this many
+    # minutes without a request, and in any case this many hours after sign-in.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
     # Seconds a SQLite writer waits for the lock held by another process before 503.
     db_busy_timeout: float = 10.0
     # Riding out faults (app.faults).

@@ -29,6 +29,9 @@ from app.search import memory
 from app.web import errors as web_errors
 from app.web import routes as web_routes
 from app.web.render import STATIC
+from app.web.staff import auth as staff_auth
+from app.web.staff import routes as staff_routes
+from app.web.staff.csrf import CsrfMiddleware
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.scheduler = None
     v1_errors.install(app)
     ckan_envelope.install(app, settings)
+    app.add_middleware(CsrfMiddleware)  # inside the guards: bodies are size-checked first
     guards.install(app, settings.max_request_bytes, settings.base_uri)
     faults_http.install(app, settings.retry_after_seconds)
     # Outermost: a refused client costs no body read and no database work.
@@ -90,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimitMiddleware, limits=app.state.rate_limits)
     app.add_middleware(HeadAsGet)  # outside the rest: every GET route answers HEAD
     app.include_router(web_routes.router)  # before CKAN's: /api is also the browsers' guide
+    app.include_router(staff_routes.router)
     app.include_router(v1.router)
     app.include_router(ckan_router)
     app.include_router(dcat_api.router)
@@ -97,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     hot_reads.install(app)  # in front of the routes above: stored rows, one thread hop
     web_errors.install(app)
+    staff_auth.install(app)
     ckan_envelope.install_fallbacks(app, settings)  # wraps the web layer's
 
     @app.get("/healthz", include_in_schema=False)

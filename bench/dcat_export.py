@@ -20,10 +20,11 @@ What it does, and what it bypasses:
   - the ckanext-dcat way: for each page of 100 datasets, the same triples added to a fresh
     rdflib Graph, then `Graph.serialize` in that format;
   and prints datasets/second and the ratio;
-* runs the whole `catalog export --format nt.gz` path (database -> gzip file) in a child
+* fills the read model (`catalog readmodel rebuild`, timed), then runs the whole
+  `catalog export --format nt.gz` path (stored per-dataset N-Triples -> gzip file) in a child
   process at N and at BIG datasets, and prints datasets/second and the child's peak RSS:
-  the export reads keyset batches of 500 in short transactions, so the peak must not grow
-  with the catalogue.
+  the export reads keyset batches in short transactions, so the peak must not grow with the
+  catalogue; beside it, the previous mapped path (ORM load + triple mapping) as the baseline.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ _WORDS = (
 )
 WORDS = _WORDS.split(" ")
 FORMATS = ("CSV", "XLSX", "PDF", "JSON", "GeoJSON", "ZIP")
-KINDS = ("aed", "evacuation_space", "public_facility", "childcare_facility", None, None, None)
+KINDS = ("aed", "evacuation_space", "public_facility", "preschool", None, None, None)
 
 
 def text(rng: random.Random, low: int, high: int) -> str:
@@ -222,20 +223,47 @@ def serialisation(url: str, n: int, skip: set[str], rounds: int) -> None:
         print(f"{ext:<10}{ours:>12,.0f}{theirs:>14,.0f}{ours / theirs:>8.1f}x{size / 1e6:>9.1f}")
 
 
-def child_export(url: str, target: str) -> None:
-    """Run in a child process: the `catalog export` code path, then report peak RSS."""
+def child_export(url: str, target: str, mode: str = "stored") -> None:
+    """Run in a child process, then report peak RSS. `stored`: the `catalog export` command
+    (stored N-Triples from the read model); `mapped`: the previous path, every dataset loaded
+    through the ORM and mapped triple by triple (the baseline, same gzip)."""
     os.environ["CATALOG_DATABASE_URL"] = url
     os.environ["CATALOG_BASE_URI"] = BASE
     from typer.testing import CliRunner
 
     from app.cli import cli
+    from app.dcat.stream import gzip_stream, stream
 
     began = time.perf_counter()
-    result = CliRunner().invoke(cli, ["export", "--format", "nt.gz", "--output", target])
+    if mode == "mapped":
+        sessions = make_sessionmaker(make_engine(url))
+        with session_scope(sessions) as session:
+            ctx = svc.build_context(session, Settings(database_url=url, base_uri=BASE))
+        chunks = svc.export_chunks(sessions, ctx)
+        with open(target, "wb") as handle:
+            for piece in gzip_stream(stream(BY_EXT["nt"], ctx.plan_ns, chunks)):
+                handle.write(piece)
+    else:
+        result = CliRunner().invoke(cli, ["export", "--format", "nt.gz", "--output", target])
+        if result.exit_code != 0:
+            raise SystemExit(result.output)
     elapsed = time.perf_counter() - began
-    if result.exit_code != 0:
-        raise SystemExit(result.output)
     print(f"{elapsed:.3f} {peak_rss_kib()}")
+
+
+def rebuild_readmodel(url: str, n: int) -> None:
+    """`catalog readmodel rebuild` (the bulk-inserted corpus has no stored renderings yet)."""
+    env = {**os.environ, "CATALOG_DATABASE_URL": url, "CATALOG_BASE_URI": BASE}
+    began = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "readmodel", "rebuild"],
+        check=True,
+        capture_output=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    elapsed = time.perf_counter() - began
+    print(f"(readmodel rebuild of {n:,} datasets: {elapsed:.1f} s, {n / elapsed:,.0f} ds/s)")
 
 
 def peak_rss_kib() -> int:
@@ -248,20 +276,90 @@ def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def export_run(url: str, n: int, folder: Path) -> None:
-    target = folder / f"export-{n}.nt.gz"
+def clone_fill(url: str, templates: int = 500) -> None:
+    """A quick stand-in for `readmodel rebuild` at sizes where it takes too long here: renders
+    the first `templates` datasets for real (`readmodel.rerender`), then gives every other
+    dataset a row cloned from template (i mod templates), with its own id, name and
+    visibility. The dump then reads, combines and writes as many stored rows as there are
+    datasets (the cost and memory being measured), but its content repeats the templates'
+    triples: use it for throughput and RSS only, never for the content."""
+    from sqlalchemy import func
+
+    from app.models import DatasetRendering
+    from app.readmodel import service as readmodel
+
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    began = time.perf_counter()
+    with session_scope(sessions) as session:
+        ids = list(session.scalars(select(Dataset.id).order_by(Dataset.id).limit(templates)))
+        readmodel.rerender(session, ids, Settings(database_url=url, base_uri=BASE))
+    cols = [c.name for c in DatasetRendering.__table__.columns]
+    with engine.begin() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(DatasetRendering))]
+        total = conn.execute(select(func.count()).select_from(Dataset)).scalar_one()
+        last = ""
+        done = len(rows)
+        while True:
+            batch = conn.execute(
+                select(Dataset.id, Dataset.name, Dataset.owner_org, Dataset.private, Dataset.state)
+                .where(Dataset.id > last)
+                .order_by(Dataset.id)
+                .limit(5000)
+            ).all()
+            if not batch:
+                break
+            last = batch[-1].id
+            fresh = []
+            for i, ds in enumerate(batch):
+                if ds.id in ids:
+                    continue
+                template = rows[(done + i) % len(rows)]
+                fresh.append(
+                    {
+                        **{c: template[c] for c in cols},
+                        "dataset_id": ds.id,
+                        "name": ds.name,
+                        "owner_org": ds.owner_org,
+                        "private": ds.private,
+                        "state": ds.state,
+                    }
+                )
+            if fresh:
+                conn.execute(insert(DatasetRendering), fresh)
+            done += len(fresh)
+    engine.dispose()
+    print(
+        f"(read model filled in {time.perf_counter() - began:.1f} s: {templates} rendered, "
+        f"{total - templates:,} cloned rows, see clone_fill)"
+    )
+
+
+def export_run(url: str, n: int, folder: Path, mode: str = "stored") -> float:
+    """One export in a child process; prints and returns datasets/second."""
+    target = folder / f"export-{n}-{mode}.nt.gz"
     done = subprocess.run(
-        [sys.executable, __file__, "--child-export", url, str(target)],
+        [sys.executable, __file__, "--child-export", url, str(target), mode],
         check=True,
         capture_output=True,
         text=True,
     )
     elapsed, peak = done.stdout.strip().splitlines()[-1].split()
     size = target.stat().st_size / 1e6
+    rate = n / float(elapsed)
     print(
-        f"{n:>9,} datasets  {n / float(elapsed):>8,.0f} ds/s  peak RSS {int(peak) / 1024:>6.0f} MiB"
+        f"{mode:<7}{n:>9,} datasets  {rate:>8,.0f} ds/s  peak RSS {int(peak) / 1024:>6.0f} MiB"
         f"  ({size:.1f} MB nt.gz)"
     )
+    return rate
+
+
+def export_pair(url: str, n: int, folder: Path, skip_mapped: bool) -> None:
+    """The stored export, and (unless skipped) the mapped baseline in the same run."""
+    stored = export_run(url, n, folder, "stored")
+    if not skip_mapped:
+        mapped = export_run(url, n, folder, "mapped")
+        print(f"{'':<7}{'':>9}  stored / mapped = {stored / mapped:.1f}x")
 
 
 def main() -> None:
@@ -273,7 +371,19 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=2, help="best of N interleaved rounds")
     parser.add_argument(
-        "--child-export", nargs=2, metavar=("URL", "TARGET"), help=argparse.SUPPRESS
+        "--child-export", nargs=3, metavar=("URL", "TARGET", "MODE"), help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--skip-serialisation", action="store_true", help="only the full export runs"
+    )
+    parser.add_argument(
+        "--big-fill",
+        choices=("rebuild", "clone"),
+        default="rebuild",
+        help="how the BIG corpus's read model is filled (clone: throughput/RSS only)",
+    )
+    parser.add_argument(
+        "--skip-mapped-big", action="store_true", help="no mapped baseline at --big (slow)"
     )
     args = parser.parse_args()
     if args.child_export:
@@ -286,15 +396,21 @@ def main() -> None:
         began = time.perf_counter()
         build(small, args.n)
         print(f"built {args.n:,} datasets by bulk insert in {time.perf_counter() - began:.1f} s")
-        serialisation(small, args.n, skip, args.rounds)
+        if not args.skip_serialisation:
+            serialisation(small, args.n, skip, args.rounds)
+        rebuild_readmodel(small, args.n)
         print("\nfull export (catalog export --format nt.gz, database -> file), child process")
-        export_run(small, args.n, folder)
+        export_pair(small, args.n, folder, skip_mapped=False)
         (folder / "small.db").unlink()
         big = f"sqlite:///{folder / 'big.db'}"
         began = time.perf_counter()
         build(big, args.big)
         print(f"(built {args.big:,} datasets in {time.perf_counter() - began:.1f} s)")
-        export_run(big, args.big, folder)
+        if args.big_fill == "clone":
+            clone_fill(big)
+        else:
+            rebuild_readmodel(big, args.big)
+        export_pair(big, args.big, folder, skip_mapped=args.skip_mapped_big)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Screenshots of the public pages for the README: docs/screenshots/{page}-{width}.png.
 
-    python tools/screenshots.py
+    python tools/screenshots.py [name ...]   # only these (e.g. login-error); default: all
 
 Builds a throwaway SQLite catalogue (the web test corpus plus 300 generated datasets),
 serves it on 127.0.0.1 and photographs home, search, dataset, measure list and measure page
@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,9 +39,22 @@ PAGES = {
     "measure": f"/measure/{corpus.MEASURE}",
 }
 WIDTHS = {1280: 900, 390: 844}
+# Staff pages in a state reached by acting on them: name -> what to do on a fresh page.
+STATES = {
+    "login-error": lambda page, base: _login_error(page, base),
+}
+
+
+def _login_error(page: Any, base: str) -> None:
+    page.goto(base + "/user/login")
+    page.fill("#name", "tanaka")
+    page.fill("#password", "wrong password")
+    page.click("form.staff-form button[type=submit]")
+    page.locator("#login-failure").wait_for()
 
 
 def main() -> None:
+    only = set(sys.argv[1:])
     path = Path(tempfile.mkdtemp()) / "catalog.db"
     backend = _build("sqlite", f"sqlite:///{path}")
     corpus.load(backend)
@@ -60,7 +74,15 @@ def main() -> None:
                 viewport={"width": width, "height": height}, locale="ja-JP", device_scale_factor=1
             )
             for name, url in PAGES.items():
+                if only and name not in only:
+                    continue
                 page.goto(base + url)
+                page.screenshot(path=str(OUT / f"{name}-{width}.png"), full_page=False)
+                print(OUT / f"{name}-{width}.png")
+            for name, act in STATES.items():
+                if only and name not in only:
+                    continue
+                act(page, base)
                 page.screenshot(path=str(OUT / f"{name}-{width}.png"), full_page=False)
                 print(OUT / f"{name}-{width}.png")
             page.close()

@@ -9,13 +9,15 @@ from app.timeutil import Timestamp
 
 # Argon2 hashes any length; a bound keeps one login from costing seconds of hashing.
 PASSWORD_MAX = 1_024
+# The shortest password accepted (account creation and password change).
+PASSWORD_MIN = 8
 
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Ref
-    password: str = Field(min_length=8, max_length=PASSWORD_MAX)
+    password: str = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
     fullname: Line = ""
     email: Email = ""
     sysadmin: bool = False

@@ -10,12 +10,22 @@ from sqlalchemy.orm import Session
 
 from app.accounts import repository as repo
 from app.accounts.actor import ANONYMOUS, Actor
-from app.accounts.passwords import hash_password, verify_password_or_dummy
+from app.accounts.members import guard_last_admin
+from app.accounts.passwords import hash_password, verify_password, verify_password_or_dummy
 from app.accounts.permissions import require_authenticated, require_role, require_sysadmin
-from app.accounts.schemas import MemberOut, NewToken, TokenCreate, TokenOut, UserCreate, UserOut
+from app.accounts.schemas import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    MemberOut,
+    NewToken,
+    TokenCreate,
+    TokenOut,
+    UserCreate,
+    UserOut,
+)
 from app.common.validate import FieldErrors, check_email, check_name
 from app.db import defer_write
-from app.errors import Conflict, Invalid, NotFound, Unauthorized
+from app.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from app.models import ApiToken, Membership, User
 from app.organizations import repository as org_repo
 from app.timeutil import utcnow
@@ -175,6 +185,84 @@ def set_member(session: Session, actor: Actor, org_ref: str, user_ref: str, role
     if existing is None:
         session.add(Membership(user_id=user.id, organization_id=org.id, role=role))
     else:
+        guard_last_admin(session, existing, role)
         existing.role = role
     session.flush()
     return MemberOut(user=user.name, organization=org.name, role=role)
+
+
+def _account_of(session: Session, actor: Actor, user_ref: str, action: str) -> User:
+    """The user `user_ref` if `actor` may `action` for them: themselves, or a sysadmin."""
+    require_authenticated(actor)
+    user = repo.user_by_name_or_id(session, user_ref)
+    if user is None:
+        raise NotFound(f"User {user_ref!r} not found")
+    if user.id != actor.user_id and not actor.sysadmin:
+        raise Forbidden(f"User {actor.name} may not {action} of {user.name}")
+    return user
+
+
+def user_tokens(session: Session, actor: Actor, user_ref: str) -> list[TokenOut]:
+    """The API tokens of `user_ref`, oldest first (its owner or a sysadmin; else 403)."""
+    user = _account_of(session, actor, user_ref, "see the API tokens")
+    return [_token_out(t) for t in repo.tokens_of(session, user.id)]
+
+
+def create_user_token(
+    session: Session,
+    actor: Actor,
+    user_ref: str,
+    name: str,
+    expires_in_days: int | None = None,
+    default_days: int = 365,
+) -> NewToken:
+    """A new token for `user_ref` (its owner or a sysadmin); the raw token is in the answer
+    only. Errors: 403, 404, 422 (`expires_in_days` outside 1..3650)."""
+    user = _account_of(session, actor, user_ref, "create API tokens")
+    data = TokenCreate(name=name, expires_in_days=expires_in_days)
+    if user.id == actor.user_id:
+        return create_token(session, actor, data, default_days)
+    return create_token(session, actor, data.model_copy(update={"user": user.name}), default_days)
+
+
+def revoke_user_token(session: Session, actor: Actor, user_ref: str, token_id: str) -> TokenOut:
+    """Revoke one of `user_ref`'s tokens (its owner or a sysadmin); 404 for another's token."""
+    user = _account_of(session, actor, user_ref, "revoke API tokens")
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(f"Token {token_id!r} not found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return _token_out(token)
+
+
+class PasswordRule(Invalid):
+    """A password change broke a rule; `rule` names it (current, too_short, too_long, same)."""
+
+    def __init__(self, rule: str, message: str, field: str) -> None:
+        super().__init__(message, {field: [message]})
+        self.rule = rule
+
+
+def change_password(session: Session, actor: Actor, user_ref: str, current: str, new: str) -> User:
+    """Set a new password for `user_ref`, who must be the actor and know the current one.
+
+    Rules: the current password verifies; the new one is PASSWORD_MIN..PASSWORD_MAX characters
+    (as at account creation) and differs from the current one. The caller ends the user's
+    other browser sessions (app.accounts.web_sessions.end_others).
+    """
+    require_authenticated(actor)
+    user = repo.user_by_name_or_id(session, user_ref)
+    if user is None or user.id != actor.user_id:
+        raise Forbidden(f"User {actor.name} may change only their own password")
+    if not verify_password(user.password_hash, current):
+        raise PasswordRule("current", "The current password is not correct", "current_password")
+    if len(new) < PASSWORD_MIN:
+        raise PasswordRule("too_short", f"Use at least {PASSWORD_MIN} characters", "new_password")
+    if len(new) > PASSWORD_MAX:
+        raise PasswordRule("too_long", f"Use at most {PASSWORD_MAX} characters", "new_password")
+    if new == current:
+        raise PasswordRule("same", "Choose a password other than the current one", "new_password")
+    user.password_hash = hash_password(new)
+    session.flush()
+    return user

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from app.api.auth import ActorDep, SessionDep, token_from_headers
+from app.api.auth import SessionDep, token_from_headers
 from app.api.http_cache import conditional
 from app.config import Settings
 from app.dcat import documents
@@ -28,6 +28,9 @@ from app.readmodel import service as readmodel
 from app.readmodel.context import reader_context
 from app.readmodel.render import TURTLE, dcat_document
 from app.web import entities as web
+
+# HTML pages see the signed-in staff member (browser session); RDF stays token-only.
+from app.web.staff.auth import PageActorDep as ActorDep
 
 router = APIRouter(tags=["linked data"])
 

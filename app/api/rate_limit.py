@@ -83,6 +83,16 @@ class RateLimits:
                     worst = verdict
         return worst
 
+    def check_login_ip(self, ip: str) -> None:
+        """Count a password attempt from `ip` (the web sign-in form; the API's login is
+        counted by the middleware under the same key, so both share one budget)."""
+        verdict = self.hit([(self.login, ("login-ip", ip))])
+        if verdict is not None and not verdict.allowed:
+            raise TooManyRequests(
+                f"Too many login attempts from this address: retry in {verdict.reset_seconds} s",
+                retry_after=max(1, verdict.reset_seconds),
+            )
+
     def check_login_user(self, user: str) -> None:
         """Count a password attempt for `user`; 429 past `rate_limit_login` (route's guard)."""
         verdict = self.hit([(self.login, ("login-user", user.strip().lower()))])

@@ -18,6 +18,7 @@ from app.db import make_engine, make_sessionmaker, session_scope
 from app.dcat.formats import DUMP_FORMATS
 from app.dcat.stream import gzip_stream, stream
 from app.dcat.triples import Triple
+from app.dcat_export import dump
 from app.dcat_export import service as svc
 
 console = Console(stderr=True)
@@ -55,7 +56,18 @@ def export(
                 progress.advance(task)
                 yield chunk
 
-        pieces = gzip_stream(stream(chosen, ctx.plan_ns, counted(svc.export_chunks(sessions, ctx))))
+        def stored(parts: Iterator[tuple[int, bytes]]) -> Iterator[bytes]:
+            for count, piece in parts:
+                progress.advance(task, count)
+                yield piece
+
+        if chosen.ext == "nt":
+            # Stored per-dataset N-Triples from the read model (no ORM on this path).
+            pieces = stored(dump.gzip_ntriples(sessions, ctx))
+        else:
+            pieces = gzip_stream(
+                stream(chosen, ctx.plan_ns, counted(svc.export_chunks(sessions, ctx)))
+            )
         if str(target) == "-":
             for piece in pieces:
                 sys.stdout.buffer.write(piece)

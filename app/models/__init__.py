@@ -18,6 +18,7 @@ from app.models.readmodel import DatasetRendering
 from app.models.reference import Catalog, Category, License
 from app.models.search import SearchDoc, SearchGone, SearchSource, SearchState
 from app.models.serving import PagingMemo, ServingState
+from app.models.websession import WebSession
 
 __all__ = [
     "ApiToken",
@@ -47,6 +48,7 @@ __all__ = [
     "ServingState",
     "Tag",
     "User",
+    "WebSession",
     "dataset_category",
     "dataset_measure",
     "dataset_tag",

@@ -33,3 +33,7 @@ class DatasetRendering(Base):
     # The dataset's DCAT-AP document in Turtle, and the context digest it was rendered with.
     dcat_turtle: Mapped[bytes] = mapped_column(LargeBinary)
     dcat_context: Mapped[str] = mapped_column(String(64))
+    # The same triples as N-Triples in the full dump's gzip-ready form (app.readmodel.render
+    # .DumpForm); NULL for rows stored before revision 0008_dumpnt, until their next write or
+    # `catalog readmodel rebuild`.
+    dcat_nt_dump: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

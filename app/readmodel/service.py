@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from app.accounts.actor import Actor
 from app.accounts.visibility import can_read_dataset
@@ -70,6 +71,7 @@ def _naive_utc(when: datetime) -> datetime:
 def store(session: Session, ds: DatasetOut) -> None:
     """Render `ds` in every stored format and keep it (deleted datasets too: editors read them)."""
     ctx, digest = _context(session)
+    turtle, nt_dump = render.dcat_forms(ds, ctx)
     repo.upsert(
         session,
         ds.id,
@@ -82,21 +84,50 @@ def store(session: Session, ds: DatasetOut) -> None:
             "metadata_modified": _naive_utc(ds.metadata_modified),
             "package_json": render.ckan_package(ds),
             "v1_json": render.v1_record(ds),
-            "dcat_turtle": render.dcat_document(ds, ctx),
+            "dcat_turtle": turtle,
             "dcat_context": digest,
+            "dcat_nt_dump": nt_dump,
         },
     )
 
 
 def store_current(session: Session, dataset_id: str) -> None:
-    """Store the dataset as the database now holds it (flushed, then loaded again: the writer's
-    in-memory record can differ from a fresh read, e.g. in the order of tags)."""
+    """Store the dataset as the database now holds it: from the writer's flushed ORM object
+    when the session has it with its collections loaded (no reload, `as_read`), else loaded
+    again."""
     session.flush()
-    ds = dataset_repo.get(session, dataset_id)
+    held = session.identity_map.get(identity_key(Dataset, (dataset_id,)))
+    reuse = held is not None and _loaded(held)
+    ds = held if reuse else dataset_repo.get(session, dataset_id)
     if ds is None:
         remove(session, dataset_id)
-    else:
-        store(session, dataset_out(ds))
+        return
+    store(session, as_read(ds))
+
+
+_COLLECTIONS = ("organization", "license", "tags", "categories", "measures", "resources")
+
+
+def _loaded(ds: Dataset) -> bool:
+    unloaded = inspect(ds).unloaded
+    return not unloaded.intersection(_COLLECTIONS) and "extras" not in unloaded
+
+
+def as_read(ds: Dataset) -> DatasetOut:
+    """The record a fresh read of the flushed `ds` gives: its collections in the relationships'
+    order_by (tags by name, categories by position, measures by id, resources by position),
+    whatever order the writer built them in."""
+    out = dataset_out(ds)
+    categories = {c.name: c.position for c in ds.categories}
+    resources = {r.id: r.position for r in ds.resources}
+    return out.model_copy(
+        update={
+            "tags": sorted(out.tags),
+            "categories": sorted(out.categories, key=lambda c: categories[c.name]),
+            "measures": sorted(out.measures, key=lambda m: m.name),
+            "resources": sorted(out.resources, key=lambda r: resources[r.id]),
+        }
+    )
 
 
 def remove(session: Session, dataset_id: str) -> None:

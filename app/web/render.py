@@ -21,6 +21,9 @@ from markupsafe import Markup, escape
 from app.api.auth import token_from_headers
 from app.api.http_cache import conditional
 from app.web import i18n
+from app.web.staff.auth import header_actor, login_url
+from app.web.staff.cookies import PRESESSION_COOKIE, set_cookie
+from app.web.staff.csrf import csrf_field
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -79,6 +82,7 @@ def is_http(url: str | None) -> bool:
 
 env.filters.update(linkify=linkify, filesize=filesize, day=day, number=number)
 env.tests["http"] = is_http
+env.globals["csrf_field"] = csrf_field
 
 
 def url_for_query(path: str, params: list[tuple[str, str]]) -> str:
@@ -106,8 +110,11 @@ def render(
 
     `head` is extra markup for <head> that the caller built safely (e.g. JSON-LD). With
     `last_modified`, the page answers conditional GETs (ETag of the rendered body, so each
-    language has its own; 304 when the client has it).
+    language has its own; 304 when the client has it). A page for a signed-in user shows them
+    in the header, so it is never shared: `private, no-store`, no ETag, no 304.
     """
+    actor = header_actor(request)
+    web_user = actor if actor is not None and actor.authenticated else None
     lang = i18n.choose_lang(request)
     tr = i18n.translations(lang)
     settings = request.app.state.settings
@@ -120,6 +127,8 @@ def render(
         "site_title": site_title,
         "path": request.url.path,
         "extra_head": Markup(head),
+        "web_user": web_user,
+        "login_url": login_url(None if request.url.path.startswith("/user/") else _here(request)),
         **context,
     }
     tmpl = env.get_template(template)
@@ -132,7 +141,7 @@ def render(
     )
     headers = {"Content-Language": lang, "Vary": "Accept, Cookie"}
     response: Response
-    if last_modified is not None and status_code == 200:
+    if last_modified is not None and status_code == 200 and web_user is None:
         private = token_from_headers(request) is not None
         response = conditional(
             request, body.encode(), HTML_TYPE, last_modified, private=private, extra=headers
@@ -140,11 +149,21 @@ def render(
     else:
         response = HTMLResponse(body, status_code=status_code, headers=headers)
         response.headers["Cache-Control"] = "private, no-cache"
+    if web_user is not None:
+        response.headers["Cache-Control"] = "private, no-store"
+    presession = getattr(request.state, "new_presession", None)
+    if presession is not None:  # csrf_field() gave this browser its pre-session id
+        set_cookie(response, request, PRESESSION_COOKIE, presession)
     if i18n.requested_lang(request) is not None:
         response.set_cookie(
             i18n.COOKIE, lang, max_age=i18n.COOKIE_MAX_AGE, samesite="lax", httponly=True
         )
     return response
+
+
+def _here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
 
 
 def gettext_for(request: Request) -> Any:

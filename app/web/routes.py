@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.api.auth import ActorDep, SessionDep
+from app.api.auth import SessionDep
 from app.api.ckan.router import api_version as ckan_api_version
 from app.errors import SearchQueryError
 from app.organizations import service as org_service
@@ -13,6 +13,7 @@ from app.web import data, reference
 from app.web.errors import wants_html
 from app.web.render import gettext_for, render, url_for_query
 from app.web.search_state import SORTS, SearchState
+from app.web.staff.auth import WebActorDep as ActorDep  # signed-in staff: their visibility
 
 router = APIRouter(include_in_schema=False)
 

@@ -2,7 +2,7 @@
 serving_state (the DCAT context generation readers cache the context by)
 
 Revision ID: 0008_pagingmemo
-Revises: 0007_readmodel
+Revises: 0009_websession (chained after main's 0008_dumpnt and 0009_websession at merge)
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_pagingmemo"
-down_revision: str | None = "0007_readmodel"
+down_revision: str | None = "0009_websession"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

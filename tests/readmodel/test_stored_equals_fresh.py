@@ -14,12 +14,15 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
 from sqlalchemy import delete, select
 
 from app.catalog.seed_loader import load_seed
 from app.config import Settings
 from app.db import session_scope
 from app.models import Category, DatasetRendering, License, Measure, Organization
+from app.readmodel import render
 from app.readmodel import service as readmodel
 from tests.conftest import Account, Accounts, Backend
 from tests.harvest.ckan_portal import CkanPortal, package_id
@@ -81,6 +84,18 @@ def check(client: TestClient, backend: Backend, admin: Account, dataset_id: str)
         assert row is not None, "no stored rendering after the write"
         name, state = row.name, row.state
         stored_package, stored_v1, stored_ttl = row.package_json, row.v1_json, row.dcat_turtle
+        stored_nt = row.dcat_nt_dump
+    # The dump's N-Triples hold the same triples as the stored Turtle document.
+    assert stored_nt is not None
+    form = render.dump_form(stored_nt)
+    nt = Graph().parse(data=form.own() + form.shared, format="nt")
+    ttl = Graph().parse(data=stored_ttl)
+    # ...and the root catalogue's dcat:dataset link to it, which the dump holds.
+    (link,) = set(nt) - set(ttl)
+    assert link[1] == URIRef("http://www.w3.org/ns/dcat#dataset")
+    assert str(link[2]).endswith("/dataset/" + dataset_id)
+    nt.remove(link)
+    assert isomorphic(nt, ttl)
     served = _surfaces(client, admin, name)
     # Served from the store: the very bytes kept for this revision.
     assert served["show/admin"][1]["result"] == orjson.loads(stored_package)
@@ -99,6 +114,9 @@ def check(client: TestClient, backend: Backend, admin: Account, dataset_id: str)
     assert _surfaces(client, admin, dataset_id) == _surfaces(client, admin, dataset_id)
     with session_scope(backend.sessions) as session:
         readmodel.store_current(session, dataset_id)
+        again = session.get(DatasetRendering, dataset_id)
+        # Rendered afresh from the database: the same dump bytes as the writer stored.
+        assert again is not None and again.dcat_nt_dump == stored_nt
     assert _surfaces(client, admin, name) == served
     return served
 

@@ -4,7 +4,6 @@ the pages call the same services the API tests run on both databases."""
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -13,14 +12,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import _build
 from tests.web import corpus
-
-CHROMIUM = os.environ.get("CATALOG_TEST_CHROMIUM", "/usr/bin/chromium")
 
 
 def _free_port() -> int:
@@ -55,20 +52,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=30)
         backend.engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    # --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-    yield chromium
-    chromium.close()
 
 
 @pytest.fixture
