@@ -77,6 +77,9 @@ def init() -> None:
         console.print("seed already up to date: nothing changed")
 
 
+WORKER_STARTUP_SECONDS = 120
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
@@ -92,7 +95,17 @@ def serve(
     # process (app.main); on PostgreSQL `catalog worker` processes run them instead.
     os.environ.setdefault("CATALOG_HARVEST_SCHEDULER", "true")
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers)
+    # A worker answers uvicorn's health check once its lifespan has run (engine, memory index,
+    # the Argon2 warm-up): on a loaded 2-core machine that took longer than uvicorn's default
+    # 5 s, and the supervisor killed and restarted the workers in a loop.
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
+    )
 
 
 @user_cli.command("add")

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.accounts import passwords
 from app.api import dcat as dcat_api
-from app.api import dcat_dump, guards, json_input, v1
+from app.api import dcat_dump, guards, hot_reads, json_input, v1
 from app.api.ckan import envelope as ckan_envelope
 from app.api.ckan.router import router as ckan_router
 from app.api.head import HeadAsGet
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dcat_api.router)
     app.include_router(dcat_dump.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    hot_reads.install(app)  # in front of the routes above: stored rows, one thread hop
     web_errors.install(app)
     staff_auth.install(app)
     ckan_envelope.install_fallbacks(app, settings)  # wraps the web layer's

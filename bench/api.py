@@ -186,6 +186,26 @@ def wrk(
     return result
 
 
+def rss_mib(pid: int) -> float:
+    """Resident set size of a process (Linux /proc), MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="datasets in the catalogue")
@@ -305,6 +325,14 @@ def main() -> None:
                     f" {errors:6d} | {floor['rps']:11.0f} {floor['p50']:7.1f} {floor['p99']:7.1f}"
                     f" | {ratio:5.2f} {tail:7.1f}"
                 )
+            # Memory per process after the load (the memory search index loaded): with
+            # --workers N, uvicorn's supervisor and its N worker processes.
+            workers = children(ours.pid) if args.workers > 1 else []
+            sizes = ", ".join(f"{rss_mib(pid):.0f}" for pid in workers)
+            print(
+                f"RSS after load: server process {rss_mib(ours.pid):.0f} MiB"
+                + (f"; workers {sizes} MiB" if workers else "")
+            )
         finally:
             for proc in (ours, floor_proc):
                 if proc is not None:

@@ -70,7 +70,7 @@ def cases(settings: Settings, page: dict[str, list[str]]) -> dict[str, tuple[Cas
         return render.dcat_document(svc.dataset(s, ANONYMOUS, name), ctx)
 
     def ttl_stored(s: Session, name: str) -> object:
-        return readmodel.dcat_turtle(s, ANONYMOUS, name, svc.build_context(s, settings))
+        return readmodel.dcat_turtle(s, ANONYMOUS, name, settings)
 
     def page_fresh(s: Session, name: str) -> object:
         rows = ckan_repo.datasets_by_ids(s, page[name])

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from app.api.auth import SessionDep, token_from_headers
 from app.api.http_cache import conditional
@@ -24,6 +25,7 @@ from app.dcat.stream import render
 from app.dcat_export import service as svc
 from app.errors import AppError, NotFound
 from app.readmodel import service as readmodel
+from app.readmodel.context import reader_context
 from app.readmodel.render import TURTLE, dcat_document
 from app.web import entities as web
 
@@ -77,6 +79,11 @@ def respond(
     return conditional(request, data, media, last_modified, private=private, extra=extra)
 
 
+def context_for(session: Session, settings: Settings) -> Context:
+    """The DCAT context, built once per generation of its sources (app.readmodel.context)."""
+    return reader_context(session, settings)[0]
+
+
 def _rdf(ctx: Context, fmt: Format, out: Emission) -> bytes:
     return render(fmt, ctx.plan_ns, out.take())
 
@@ -115,7 +122,7 @@ def _catalog(
         return web.measure_page(request, session, actor, svc.measure(session, actor, measure_doc))
     page = svc.parse_page(page_param)
     per_page = svc.parse_limit(limit_param)
-    ctx = svc.build_context(session, settings)
+    ctx = context_for(session, settings)
     measure = svc.measure(session, actor, measure_doc) if measure_doc else None
     result = svc.catalog_page(session, actor, query, page, per_page)
     links = _page_links(request, settings.base_uri, page, result.last_page)
@@ -225,12 +232,13 @@ def _dataset(
     fmt: Format,
     resource_id: str | None = None,
 ) -> Response:
-    ctx = svc.build_context(session, settings_of(request))
+    settings = settings_of(request)
     if resource_id is None and fmt is TURTLE:
-        stored = readmodel.dcat_turtle(session, actor, ref, ctx)
+        stored = readmodel.dcat_turtle(session, actor, ref, settings)
         if stored is not None:
             location = f"/dataset/{stored.dataset_id}.{fmt.ext}"
             return respond(request, fmt, stored.body, stored.metadata_modified, location=location)
+    ctx = context_for(session, settings)
     ds = svc.dataset(session, actor, ref)
     if resource_id is not None and resource_id not in {r.id for r in ds.resources}:
         raise NotFound(f"Resource {resource_id!r} not found in dataset {ref!r}")
@@ -259,7 +267,7 @@ def organization(request: Request, session: SessionDep, actor: ActorDep, ref: st
     org = svc.organization(session, stem)
     if fmt is HTML:
         return web.organization_page(request, session, actor, org)
-    ctx = svc.build_context(session, settings_of(request))
+    ctx = context_for(session, settings_of(request))
     last_modified = svc.last_change(session)
     out = Emission()
     documents.organization(org, ctx, out)
@@ -298,7 +306,7 @@ def category_scheme_ext(request: Request, session: SessionDep, ext: str) -> Resp
 
 
 def _scheme(request: Request, session: SessionDep, fmt: Format) -> Response:
-    ctx = svc.build_context(session, settings_of(request))
+    ctx = context_for(session, settings_of(request))
     out = Emission()
     documents.category_scheme(ctx, out, svc.categories(session))
     return respond(request, fmt, _rdf(ctx, fmt, out), svc.last_change(session))
@@ -311,7 +319,7 @@ def category(request: Request, session: SessionDep, actor: ActorDep, ref: str) -
     cat = svc.category(session, stem)
     if fmt is HTML:
         return web.category_page(request, session, actor, cat)
-    ctx = svc.build_context(session, settings_of(request))
+    ctx = context_for(session, settings_of(request))
     last_modified = svc.last_change(session)
     out = Emission()
     documents.category_scheme(ctx, out)

@@ -17,6 +17,7 @@ from app.models.organization import Organization
 from app.models.readmodel import DatasetRendering
 from app.models.reference import Catalog, Category, License
 from app.models.search import SearchDoc, SearchGone, SearchSource, SearchState
+from app.models.serving import PagingMemo, ServingState
 from app.models.websession import WebSession
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "MeasureMinistry",
     "Membership",
     "Organization",
+    "PagingMemo",
     "PlanSection",
     "PriorityField",
     "Resource",
@@ -43,6 +45,7 @@ __all__ = [
     "SearchGone",
     "SearchSource",
     "SearchState",
+    "ServingState",
     "Tag",
     "User",
     "WebSession",

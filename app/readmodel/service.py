@@ -31,7 +31,7 @@ from app.dcat.context import Context
 from app.errors import NotFound
 from app.models import Dataset
 from app.models import DatasetRendering as R
-from app.readmodel import render
+from app.readmodel import context, render
 from app.readmodel import repository as repo
 
 _CONTEXT_KEY = "readmodel.context"
@@ -211,17 +211,26 @@ def v1_record(session: Session, actor: Actor, ref: str) -> Stored | None:
     return Stored(row.dataset_id, row.revision, row.metadata_modified, bytes(row.v1_json))
 
 
-def dcat_turtle(session: Session, actor: Actor, ref: str, ctx: Context) -> Stored | None:
-    """The stored Turtle document, if it was rendered with a context like `ctx`; deleted
-    datasets are gone from Linked Data for everyone (NotFound), as on the fresh path."""
+def dcat_turtle(session: Session, actor: Actor, ref: str, settings: Settings) -> Stored | None:
+    """The stored Turtle document, if it was rendered with the context readers with `settings`
+    have now (cached per generation, app.readmodel.context); deleted datasets are gone from
+    Linked Data for everyone (NotFound), as on the fresh path."""
     row = _visible(
-        session, actor, ref, R.revision, R.metadata_modified, R.dcat_turtle, R.dcat_context
+        session,
+        actor,
+        ref,
+        R.revision,
+        R.metadata_modified,
+        R.dcat_turtle,
+        R.dcat_context,
+        context.generation_column().label("context_generation"),
     )
     if row is None:
         return None
     if row.state == "deleted":
         raise NotFound(f"Dataset {ref!r} not found")
-    if row.dcat_context != render.context_digest(ctx):
+    _ctx, digest = context.reader_context(session, settings, row.context_generation)
+    if row.dcat_context != digest:
         return None
     return Stored(row.dataset_id, row.revision, row.metadata_modified, bytes(row.dcat_turtle))
 

@@ -13,10 +13,10 @@ import orjson
 
 from app.accounts.actor import Actor
 from app.accounts.visibility import can_read_dataset
+from app.api.ckan import paging
 from app.api.ckan import repository as ckan_repo
 from app.api.ckan.fq import FilterQuery, parse_query
 from app.api.ckan.package_dict import package_dict
-from app.api.ckan.paging import MEMO, Position
 from app.api.ckan.params import get_bool, get_int, get_list, get_str
 from app.api.ckan.registry import Action, ActionContext
 from app.datasets.convert import dataset_out
@@ -69,6 +69,8 @@ IGNORED = frozenset(
 )
 # Solr sort fields with another name here.
 SORT_ALIASES = {"title_string": "title"}
+
+
 def ckan_sort(text: str) -> str:
     """CKAN's sort string (`score desc, metadata_modified desc`) as a search sort name."""
     first = next((p.strip() for p in text.split(",") if p.strip()), "score desc")
@@ -218,16 +220,21 @@ def _results(ctx: ActionContext, ids: list[str], *, decode: bool) -> list[Any]:
 
 def _search(ctx: ActionContext, params: SearchParams) -> SearchResult:
     """Run the search, continuing from where the previous page of the same walk ended."""
-    bind = ctx.session.get_bind()
-    key = (bind.engine.url.render_as_string(hide_password=True), _query_key(ctx.actor, params))
+    key = paging.query_digest(_query_key(ctx.actor, params))
     start = params.start
-    known = MEMO.get(key, start) if start > 0 else None
-    if known is not None and ckan_repo.dataset_exists(ctx.session, known.last_id):
-        params.cursor = known.cursor
+    # A first page needs no lookup: it only writes, and only a position this process has not
+    # already written (the hot case: the same search again writes and reads nothing).
+    known = paging.lookup(ctx.session, key, [start, start + params.rows]) if start > 0 else {}
+    here = known.get(start)
+    if here is not None and ckan_repo.dataset_exists(ctx.session, here.last_id):
+        params.cursor = here.cursor
         params.start = 0
     result = search_datasets(ctx.session, ctx.actor, params)
     if result.next_cursor is not None and result.ids:
-        MEMO.put(key, start + len(result.ids), Position(result.next_cursor, result.ids[-1]))
+        position = paging.Position(result.next_cursor, result.ids[-1])
+        next_start = start + len(result.ids)
+        if known.get(next_start, paging.written(key, next_start)) != position:
+            paging.remember(ctx.session, key, next_start, position)
     return result
 
 

@@ -8,21 +8,37 @@ a request for that `start` continues from the cursor instead of counting rows ag
 
 Every page overwrites the entry for the next `start`, so a new walk (which starts at 0)
 never continues an older one. An entry is only used while the last dataset of the page it came
-from still exists (soft-deleted is fine: the keyset position stays meaningful), which also keeps
-an entry from one database away from another. The memo is per process (a bounded LRU with a
-time limit); a request that finds nothing in it pages by offset as CKAN does.
+from still exists (soft-deleted is fine: the keyset position stays meaningful).
+
+The memo lives in the database (`paging_memo`), so the N processes of `catalog serve --workers
+N` continue each other's walks. Keyset positions in the request were the alternative, but CKAN
+clients (ckanext-harvest, ckanapi) send only `start`. A page past the first reads its own
+entry and the next one in one query; a page writes only when the next entry changes (a first
+page compares with what its process wrote last, so a repeated search reads and writes nothing
+once each worker has answered it), in a short write transaction after its read and before its
+response (app.api.sessions.write_before_response). Entries older than TTL_SECONDS are ignored
+and swept by later writes; a request that finds nothing pages by offset, as CKAN does.
 """
 
 from __future__ import annotations
 
-import threading
+import hashlib
 import time
-from collections import OrderedDict
 from collections.abc import Hashable
+from datetime import timedelta
 from typing import NamedTuple
 
-MAX_ENTRIES = 4096
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.api.sessions import write_before_response
+from app.models import PagingMemo
+from app.timeutil import utcnow
+
 TTL_SECONDS = 900.0
+# What this process wrote last per (query, start): a first page repeated writes nothing.
+_WRITTEN_MAX = 4096
+_written: dict[tuple[str, int], tuple[float, Position]] = {}
 
 
 class Position(NamedTuple):
@@ -30,32 +46,54 @@ class Position(NamedTuple):
     last_id: str
 
 
-class PageMemo:
-    def __init__(self, max_entries: int = MAX_ENTRIES, ttl: float = TTL_SECONDS) -> None:
-        self._entries: OrderedDict[Hashable, tuple[float, Position]] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max = max_entries
-        self._ttl = ttl
-
-    def get(self, query: Hashable, start: int) -> Position | None:
-        key = (query, start)
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            stored_at, position = entry
-            if time.monotonic() - stored_at > self._ttl:
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return position
-
-    def put(self, query: Hashable, start: int, position: Position) -> None:
-        with self._lock:
-            self._entries[(query, start)] = (time.monotonic(), position)
-            self._entries.move_to_end((query, start))
-            while len(self._entries) > self._max:
-                self._entries.popitem(last=False)
+def query_digest(query: Hashable) -> str:
+    """The memo key of a query (its parameters and who asks): 64 hex chars."""
+    return hashlib.sha256(repr(query).encode("utf-8")).hexdigest()
 
 
-MEMO = PageMemo()
+def written(key: str, start: int) -> Position | None:
+    """The position this process last wrote for (key, start), while it is still live."""
+    entry = _written.get((key, start))
+    if entry is None or time.monotonic() - entry[0] > TTL_SECONDS / 2:
+        return None
+    return entry[1]
+
+
+def lookup(session: Session, key: str, starts: list[int]) -> dict[int, Position]:
+    """The live entries of query `key` at these `start`s."""
+    if not starts:
+        return {}
+    oldest = utcnow().replace(tzinfo=None) - timedelta(seconds=TTL_SECONDS)
+    rows = session.execute(
+        select(PagingMemo.start, PagingMemo.cursor, PagingMemo.last_id).where(
+            PagingMemo.query_key == key,
+            PagingMemo.start.in_(starts),
+            PagingMemo.stored_at > oldest,
+        )
+    )
+    return {row.start: Position(row.cursor, row.last_id) for row in rows}
+
+
+def remember(session: Session, key: str, start: int, position: Position) -> None:
+    """Keep `position` as where the page at `start` of query `key` begins (before the response
+    of the current request goes out); older entries are swept in the same transaction."""
+
+    def write(ws: Session) -> None:
+        now = utcnow().replace(tzinfo=None)
+        expired = now - timedelta(seconds=TTL_SECONDS)
+        ws.execute(delete(PagingMemo).where(PagingMemo.stored_at < expired))
+        ws.execute(delete(PagingMemo).where(PagingMemo.query_key == key, PagingMemo.start == start))
+        ws.add(
+            PagingMemo(
+                query_key=key,
+                start=start,
+                cursor=position.cursor,
+                last_id=position.last_id,
+                stored_at=now,
+            )
+        )
+
+    write_before_response(session, write)
+    if len(_written) >= _WRITTEN_MAX:
+        _written.clear()
+    _written[(key, start)] = (time.monotonic(), position)

@@ -1,0 +1,67 @@
+"""Serving state shared by every web process (`catalog serve --workers N`): the generation of
+what the DCAT context is built from, and the CKAN API's `start` paging memo (app.api.ckan.paging).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String, Text, event, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.models.base import Base
+
+
+class ServingState(Base):
+    """One row (id 1): `context_generation` goes up in every transaction that changes a row the
+    DCAT context is made of (catalogue record, licences, organisations); readers cache the
+    context per generation (app.readmodel.context)."""
+
+    __tablename__ = "serving_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    context_generation: Mapped[int] = mapped_column(BigInteger)
+
+
+class PagingMemo(Base):
+    """Where a CKAN `package_search` page ended, under the query's digest and the `start` the
+    next page will ask for (app.api.ckan.paging)."""
+
+    __tablename__ = "paging_memo"
+
+    query_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    start: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cursor: Mapped[str] = mapped_column(Text)
+    last_id: Mapped[str] = mapped_column(String(36))
+    stored_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# Rows the DCAT context is built from (app.dcat_export.service.build_context).
+_CONTEXT_SOURCES: tuple[type[Base], ...] = ()
+
+
+def _context_sources() -> tuple[type[Base], ...]:
+    global _CONTEXT_SOURCES
+    if not _CONTEXT_SOURCES:
+        from app.models.organization import Organization
+        from app.models.reference import Catalog, License
+
+        _CONTEXT_SOURCES = (Catalog, License, Organization)
+    return _CONTEXT_SOURCES
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_context_generation(session: Session, _flush: object, _instances: object) -> None:
+    """Raise `context_generation` in the transaction of any ORM write to a context source, so
+    every process's cached context is dropped when that transaction commits (a rename included).
+    """
+    sources = _context_sources()
+    changed = any(isinstance(o, sources) for o in (*session.new, *session.deleted)) or any(
+        isinstance(o, sources) and session.is_modified(o) for o in session.dirty
+    )
+    if changed:
+        session.connection().execute(
+            update(ServingState)
+            .where(ServingState.id == 1)
+            .values(context_generation=ServingState.context_generation + 1)
+        )
