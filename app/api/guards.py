@@ -72,6 +72,14 @@ class RequestGuard:
             if length is not None and length.isdigit() and int(length) > UPLOAD_MAX_BYTES:
                 await send_json(send, 413, self._too_large(scope, UPLOAD_MAX_BYTES))
                 return
+            if length is None:
+                # Chunked (no Content-Length): counted while read, the same cap as above;
+                # otherwise the CSRF middleware would buffer a body of any size.
+                upload = await _read_capped(receive, UPLOAD_MAX_BYTES)
+                if upload is None:
+                    await send_json(send, 413, self._too_large(scope, UPLOAD_MAX_BYTES))
+                    return
+                receive = _replay(upload, receive)
             await self.app(scope, receive, send)
             return
         length = _header(scope, b"content-length")
@@ -85,25 +93,32 @@ class RequestGuard:
         if scope.get("method") not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                await send_json(send, 413, self._too_large(scope))
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        body = await _read_capped(receive, self.max_body_bytes)
+        if body is None:
+            await send_json(send, 413, self._too_large(scope))
+            return
         if any(mark in body for mark in NUL_MARKS):
             await send_json(send, 400, self._nul_error(scope))
             return
         await self.app(scope, _replay(body, receive), send)
+
+
+async def _read_capped(receive: Receive, limit: int) -> bytes | None:
+    """The request body, read in full; None when it passes `limit` bytes (reading stops
+    there) or the client went away."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

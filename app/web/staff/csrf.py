@@ -21,6 +21,9 @@ from urllib.parse import parse_qs
 
 from jinja2 import pass_context
 from markupsafe import Markup, escape
+from python_multipart.exceptions import MultipartParseError
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -134,7 +137,10 @@ async def _form_token(scope: Scope, body: bytes, content_type: str) -> str | Non
         values = parse_qs(body.decode("latin-1"), keep_blank_values=True).get(FIELD)
         return values[0] if values else None
     request = Request(scope, _replayer(body))
-    form = await request.form()
+    try:
+        form = await request.form()
+    except (HTTPException, MultiPartException, MultipartParseError):
+        return None  # a body that is not the multipart it claims carries no token: 403
     try:
         value = form.get(FIELD)
         return value if isinstance(value, str) else None
