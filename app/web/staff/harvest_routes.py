@@ -215,10 +215,8 @@ def job_page(
     last_page = max(1, -(-report.total // staff.REPORT_PAGE))
     base = f"/harvest/{source.name}/job/{job_id}"
     running = report.job.status in ("queued", "running")
-    # The page reloads itself while the job is queued or running, unless the reader turned
-    # that off (WCAG 2.2.1: a way to stop it); `refresh=off` is kept in the page's links.
-    still = qp.get("refresh") == "off"
-    keep = [("refresh", "off")] if still else []
+    # While the job is queued or running, static/auto-refresh.js reloads the page every
+    # REFRESH_SECONDS with a stop button (WCAG 2.2.1); without JavaScript, a plain link.
     context = {
         **words(request),
         "title": _("ハーベストジョブの結果"),
@@ -230,12 +228,13 @@ def job_page(
         "page_no": page_no,
         "last_page": last_page,
         "running": running,
-        "refresh": 0 if still else REFRESH_SECONDS,
-        "refresh_off_url": url_for_query(base, [("status", status), ("refresh", "off")]),
-        "reload_url": url_for_query(base, [("status", status), *keep]),
-        "status_url": lambda s: url_for_query(base, [("status", s), *keep]),
+        "refresh": REFRESH_SECONDS,
+        "reload_url": url_for_query(
+            base, [("status", status), ("page", str(page_no) if page_no > 1 else "")]
+        ),
+        "status_url": lambda s: url_for_query(base, [("status", s)]),
         "page_url": lambda n: url_for_query(
-            base, [("status", status), ("page", str(n) if n > 1 else ""), *keep]
+            base, [("status", status), ("page", str(n) if n > 1 else "")]
         ),
     }
     return render_staff(request, "staff/harvest_job.html", context)

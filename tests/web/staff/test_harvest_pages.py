@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import uvicorn
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from app.config import Settings
@@ -151,7 +151,7 @@ def test_create_preview_run_and_report(
     page.click("button:has-text('今すぐ実行')")
     page.wait_for_url(f"**/harvest/{SOURCE}/job/*")
     expect(page.locator(".job-status")).to_have_text("完了", timeout=90_000)
-    assert page.locator("meta[http-equiv=refresh]").count() == 0  # done: no more refresh
+    assert page.locator(".auto-refresh").count() == 0  # done: no more refresh
     records = page.locator("table.data-table tbody tr")
     expect(records).to_have_count(8)
     link = page.locator("a[href='/dataset/remote-aed']")
@@ -260,7 +260,8 @@ def test_running_job_page_refreshes_itself_until_done(
     staff_page: Page, staff_site_info: StaffSite, portal: CkanPortal
 ) -> None:
     """A portal that takes 6 s to answer: the job page shows it queued/running, reloads
-    itself (meta refresh) and shows it finished without the clerk doing anything."""
+    itself (static/auto-refresh.js, no meta refresh), passes axe while doing so, can be
+    stopped and resumed with a button (WCAG 2.2.1), and shows the job finished."""
     body = b'{"success": true, "result": {"count": 0, "results": []}}'
     headers = {"Content-Type": "application/json"}
     portal.server.route("/slow/api/3/action/package_search", Reply(200, body, headers, 6.0))
@@ -269,15 +270,48 @@ def test_running_job_page_refreshes_itself_until_done(
     page.click("button:has-text('今すぐ実行')")
     page.wait_for_url("**/harvest/slow-portal/job/*")
     expect(page.locator(".job-status")).to_have_text(re.compile("待機中|実行中"))
-    assert page.locator("meta[http-equiv=refresh]").count() == 1
-    # The reader can stop the refresh; that page passes axe (the refreshing one is flagged
-    # by axe's meta-refresh rule, WCAG F41: see the report).
-    page.click("a:has-text('自動更新を止める')")
     assert page.locator("meta[http-equiv=refresh]").count() == 0
+    toggle = page.locator(".auto-refresh button")
+    expect(toggle).to_have_text("自動更新を止める")
+    expect(page.locator(".auto-refresh [role=status]")).to_contain_text("5 秒ごと")
+    # The refreshing page itself passes axe (no meta-refresh rule disabled).
     assert _serious(page) == []
-    page.go_back()
+    # Stopped: the page stays as it is past several refresh periods, even when reloaded.
+    toggle.click()
+    expect(toggle).to_have_text("自動更新を再開")
+    assert toggle.get_attribute("aria-pressed") == "true"
+    page.evaluate("() => { window.__kept = true; }")
+    page.wait_for_timeout(12_000)
+    assert page.evaluate("() => window.__kept === true")  # not reloaded
+    # Resumed: it reloads until the job is done.
+    page.locator(".auto-refresh button").click()
     expect(page.locator(".job-status")).to_have_text("完了", timeout=90_000)
-    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    assert page.locator(".auto-refresh").count() == 0
+
+
+def test_running_job_page_without_javascript_has_a_refresh_link(
+    browser: Browser, staff_site_info: StaffSite, portal: CkanPortal
+) -> None:
+    body = b'{"success": true, "result": {"count": 0, "results": []}}'
+    headers = {"Content-Type": "application/json"}
+    portal.server.route("/slow2/api/3/action/package_search", Reply(200, body, headers, 6.0))
+    add_source(staff_site_info.backend, "slow-portal-2", portal.server.url("/slow2/"))
+    context = browser.new_context(base_url=staff_site_info.base, java_script_enabled=False)
+    try:
+        page = signed_in(context.new_page(), STAFF.admin_a, came_from="/harvest/slow-portal-2")
+        page.click("button:has-text('今すぐ実行')")
+        page.wait_for_url("**/harvest/slow-portal-2/job/*")
+        link = page.locator(".auto-refresh a")
+        expect(link).to_have_text("最新の状態に更新")
+        assert page.locator(".auto-refresh button").count() == 0
+        for _ in range(60):
+            link.click()
+            if page.locator(".job-status").inner_text() == "完了":
+                break
+            page.wait_for_timeout(1_000)
+        expect(page.locator(".job-status")).to_have_text("完了")
+    finally:
+        context.close()
 
 
 def test_form_post_without_csrf_token_is_refused(

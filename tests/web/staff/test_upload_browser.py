@@ -10,11 +10,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
 
+from app.bulk.uploads import UploadStore
+from app.db import session_scope
+from app.models.account import User
 from tests.bulk.acceptance import BAD_DATE_ROW, BAD_URL_ROW, acceptance_rows
 from tests.bulk.lists import to_csv, to_xlsx
-from tests.web.staff.conftest import Staff, axe_serious, signed_in
+from tests.web.staff.conftest import Staff, StaffSite, axe_serious, signed_in
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
@@ -102,3 +106,37 @@ def test_upload_pages_have_no_serious_axe_violations(
     page.wait_for_url("**/result", timeout=120_000)
     assert page.locator("ul.upload-result a").count() == 3
     assert axe_serious(page) == [], "result"
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_progress_page_refreshes_with_a_stop_button_and_passes_axe(
+    staff_page: Page, staff_site_info: StaffSite, staff: Staff, lang: str
+) -> None:
+    """An upload still being read (as the store holds it mid-parse): the page reloads itself
+    through static/auto-refresh.js, not a meta refresh, passes axe while doing so, and the
+    reader can stop it (WCAG 2.2.1)."""
+    with session_scope(staff_site_info.backend.sessions) as session:
+        user_id = session.scalars(select(User.id).where(User.name == staff.editor_a.name)).one()
+    store = UploadStore(Path(os.environ["CATALOG_BULK_UPLOAD_DIR"]))
+    job = store.new(str(user_id), "list.xlsx", staff.org_a)
+    job.done, job.total = 3, 20
+    store.save(job)
+    page = signed_in(staff_page, staff.editor_a, came_from=f"/dataset/upload/{job.id}?lang={lang}")
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    toggle = page.locator(".auto-refresh button")
+    expect(toggle).to_be_visible()
+    assert toggle.get_attribute("aria-pressed") == "false"
+    assert axe_serious(page) == [], "progress (refreshing)"
+    # It reloads: the progress written meanwhile shows without the reader doing anything.
+    job.done = 7
+    store.save(job)
+    expect(page.locator("progress")).to_have_attribute("value", "7", timeout=30_000)
+    page.locator(".auto-refresh button").click()
+    expect(page.locator(".auto-refresh button")).to_have_attribute("aria-pressed", "true")
+    job.done = 9
+    store.save(job)
+    page.wait_for_timeout(6_000)  # three refresh periods
+    expect(page.locator("progress")).to_have_attribute("value", "7")
+    assert axe_serious(page) == [], "progress (stopped)"
+    job.status = "cancelled"
+    store.save(job)
