@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -24,6 +26,12 @@ from app.bulk.columns import SPLIT_NAME, column_for
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 50_000
+# An XLSX is a ZIP: its parts are checked before python-calamine inflates them (zip bomb,
+# OWASP "File Upload" cheat sheet). 200 MB holds a MAX_ROWS list of 42 text columns with room
+# to spare; real workbooks compress ~5-20x, a bomb 1000x and more.
+MAX_XLSX_INFLATED = 200 * 1024 * 1024
+MAX_XLSX_RATIO = 100
+MAX_XLSX_PARTS = 1000
 _HEADER_SEARCH = 5  # a title line above the header is tolerated
 
 
@@ -105,6 +113,54 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         yield [_cell_text(v) for v in row]
 
 
+def check_zip(data: bytes) -> None:
+    """ListRefused unless the ZIP's parts inflate to at most MAX_XLSX_INFLATED bytes in all,
+    at most MAX_XLSX_RATIO times the file, in at most MAX_XLSX_PARTS parts. The parts are
+    inflated here (in 1 MB steps, nothing kept) so a size the ZIP misstates is caught too."""
+    refused = ListRefused(
+        "Excel ファイルを展開すると大きすぎます（%(limit)s MB 超、または圧縮率 %(ratio)s 倍超）。"
+        "ファイルを分けるか、不要なシートを消して保存し直してください",
+        limit=str(MAX_XLSX_INFLATED // 1048576),
+        ratio=str(MAX_XLSX_RATIO),
+    )
+    cap = min(MAX_XLSX_INFLATED, max(len(data), 1024 * 1024) * MAX_XLSX_RATIO)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            if len(parts) > MAX_XLSX_PARTS:
+                raise ListRefused(
+                    "Excel ファイルの部品が多すぎます（%(count)s 個、上限 %(limit)s 個）。"
+                    ".xlsx 形式で保存し直してください",
+                    count=f"{len(parts):,}",
+                    limit=f"{MAX_XLSX_PARTS:,}",
+                )
+            if sum(part.file_size for part in parts) > cap:
+                raise refused
+            inflated = 0
+            for part in parts:
+                with archive.open(part) as stream:
+                    while chunk := stream.read(1024 * 1024):
+                        inflated += len(chunk)
+                        if inflated > cap:
+                            raise refused
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        EOFError,
+        zlib.error,
+    ) as exc:
+        raise ListRefused(
+            "Excel ファイルを読めません（%(reason)s）。.xlsx 形式で保存し直してください",
+            reason=type(exc).__name__,
+        ) from exc
+    except RuntimeError as exc:  # an encrypted part
+        raise ListRefused(
+            "Excel ファイルを読めません（%(reason)s）。.xlsx 形式で保存し直してください",
+            reason="encrypted",
+        ) from exc
+
+
 def read_rows(data: bytes) -> tuple[str, Iterator[list[str]]]:
     """(encoding or "xlsx", the table's rows as lists of cell text)."""
     if len(data) > MAX_BYTES:
@@ -115,6 +171,7 @@ def read_rows(data: bytes) -> tuple[str, Iterator[list[str]]]:
             limit=str(MAX_BYTES // 1048576),
         )
     if data.startswith(b"PK\x03\x04"):
+        check_zip(data)
         return "xlsx", _xlsx_rows(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ListRefused(

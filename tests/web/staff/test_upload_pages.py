@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import time
+import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
@@ -132,7 +133,11 @@ def test_a_workbook_that_cannot_be_read_fails_with_a_4xx_page(
     web: TestClient, users: Accounts
 ) -> None:
     clerk = users.make("clerk", org=SAPPORO)
-    location = _upload(web, clerk, b"PK\x03\x04 not really a workbook", "list.xlsx")
+    # A sound ZIP (it passes the form's checks) that holds no workbook: calamine refuses it.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    location = _upload(web, clerk, buffer.getvalue(), "list.xlsx")
     for _ in range(300):
         page = web.get(location, headers=clerk.headers)
         if "data-auto-refresh" not in page.text:
@@ -162,3 +167,40 @@ def test_preview_filters_by_outcome_and_names_changed_columns(
     errors = web.get(f"{second}?outcome=error", headers=clerk.headers).text
     assert f">{BAD_DATE_ROW}</td><td>データセット_最終更新日" in errors
     assert "outcome--update" not in errors.split('id="rows"', 1)[1]
+
+
+def _bomb(inflated: int, parts: int = 1) -> bytes:
+    """A ZIP (what an .xlsx is) whose parts inflate to `inflated` bytes of zeros in all."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index in range(parts):
+            with archive.open(f"xl/worksheets/sheet{index}.xml", "w") as part:
+                left = inflated // parts
+                while left > 0:
+                    part.write(bytes(min(left, 1024 * 1024)))
+                    left -= 1024 * 1024
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_bomb(150 * 1024 * 1024), "展開すると大きすぎます"),  # ~150 KB that inflates 1000x
+        (_bomb(0, parts=1001), "部品が多すぎます"),
+        (b"PK\x03\x04 not really a zip", "Excel ファイルを読めません"),
+    ],
+    ids=["zip-bomb", "too-many-parts", "broken-zip"],
+)
+def test_form_refuses_a_zip_bomb_and_a_broken_zip_at_once(
+    web: TestClient, users: Accounts, data: bytes, message: str
+) -> None:
+    clerk = users.make("clerk", org=SAPPORO)
+    response = web.post(
+        "/dataset/upload",
+        data={"organization": SAPPORO},
+        files={"file": ("list.xlsx", data)},
+        headers=clerk.headers,
+        follow_redirects=False,
+    )
+    assert response.status_code == 400
+    assert message in response.text
