@@ -84,6 +84,20 @@ def _load(session: Session, ref: str, *, for_update: bool = False) -> HarvestSou
     return source
 
 
+# Path segments of the staff pages that a source name would shadow (/harvest/new is the form,
+# /harvest/{name}/edit|run|test|job/… are the source's pages).
+RESERVED_NAMES = frozenset({"new", "edit", "job", "run", "test"})
+
+
+def _check_name(errors: FieldErrors, name: str) -> None:
+    check_name(errors, "name", name)
+    if name in RESERVED_NAMES:
+        reserved = ", ".join(sorted(RESERVED_NAMES))
+        errors.add(
+            "name", f"This name is reserved for the harvest pages ({reserved}): choose another"
+        )
+
+
 def _check(errors: FieldErrors, url: str | None, schedule: str | None) -> None:
     if url is not None and not is_http_url(url.strip()):
         errors.add("url", "Please provide a valid http:// or https:// URL")
@@ -98,7 +112,7 @@ def field_errors(name: str | None, url: str | None, schedule: str | None) -> dic
     """The checks of the name, URL and schedule alone (forms show them with the schema's)."""
     errors = FieldErrors()
     if name is not None:
-        check_name(errors, "name", name)
+        _check_name(errors, name)
     _check(errors, url, schedule)
     return errors.fields
 
@@ -114,7 +128,7 @@ def _org_id(session: Session, actor: Actor, ref: str, errors: FieldErrors) -> st
 
 def create_source(session: Session, actor: Actor, data: SourceIn) -> SourceOut:
     errors = FieldErrors()
-    check_name(errors, "name", data.name)
+    _check_name(errors, data.name)
     _check(errors, data.url, data.schedule)
     org_id = _org_id(session, actor, data.organization, errors)
     if not errors.fields.get("name") and repo.source_by_ref(session, data.name) is not None:

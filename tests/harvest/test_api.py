@@ -83,6 +83,23 @@ def test_invalid_sources_get_field_messages(client: TestClient, users: Accounts)
     assert resp.status_code == 422
 
 
+def test_names_of_the_harvest_pages_are_refused(client: TestClient, users: Accounts) -> None:
+    # /harvest/new is the staff form; a source called "new" could never be opened.
+    admin = users.make("root", sysadmin=True)
+    for name in ("new", "edit", "job", "run", "test"):
+        body = _body("https://example.jp", name=name)
+        resp = client.post("/api/v1/harvest/sources", json=body, headers=admin.headers)
+        assert resp.status_code == 422, name
+        assert "reserved" in resp.json()["error"]["fields"]["name"][0]
+    assert client.get("/api/v1/harvest/sources", headers=admin.headers).json() == []
+    ok = client.post(
+        "/api/v1/harvest/sources",
+        json=_body("https://example.jp", name="news"),
+        headers=admin.headers,
+    )
+    assert ok.status_code == 201
+
+
 def test_run_now_report_and_one_job_at_a_time(
     client: TestClient, users: Accounts, http_server: FixtureServer, backend: Backend
 ) -> None:

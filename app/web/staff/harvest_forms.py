@@ -194,6 +194,11 @@ def message_for(key: str, message: str, label: str, _: Gettext) -> str:
         return _("URLは http:// または https:// で始まる形で入力してください。")
     if key == "name" and "already exists" in message:
         return _("この名前のハーベストソースは既にあります。別の名前にしてください。")
+    if key == "name" and "reserved" in message:
+        names = message.split("(", 1)[1].split(")", 1)[0]
+        return _(
+            "その名前（%(names)s）は画面の URL に使うため使えません。別の名前にしてください。"
+        ) % {"names": names}
     if key == "name" and message.startswith("Must be"):
         return _("名前は半角英小文字・数字・- と _ の 2〜100 文字にしてください。")
     if key == "organization" and "does not exist" in message:

@@ -314,6 +314,22 @@ def test_running_job_page_without_javascript_has_a_refresh_link(
         context.close()
 
 
+@pytest.mark.parametrize("name", ["new", "job"])
+def test_a_reserved_name_is_refused_by_the_form(
+    staff_page: Page, staff_site_info: StaffSite, portal: CkanPortal, name: str
+) -> None:
+    """/harvest/new is the form and /harvest/{name}/job/… the reports: a source of such a
+    name could not be reached, so the form names the problem and saves nothing."""
+    page = signed_in(staff_page, STAFF.admin_a, came_from="/harvest/new")
+    sources = _count(staff_site_info, HarvestSource)
+    _fill_source(page, portal.url)
+    page.fill("#name", name)
+    page.click("button:has-text('保存')")
+    expect(page.locator(".error-summary")).to_contain_text("画面の URL に使うため使えません")
+    assert page.input_value("#name") == name
+    assert _count(staff_site_info, HarvestSource) == sources
+
+
 def test_form_post_without_csrf_token_is_refused(
     staff_page: Page, staff_site_info: StaffSite, portal: CkanPortal
 ) -> None:
