@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
-from app.accounts.permissions import can_read_dataset, require_role
+from app.accounts.permissions import DATASET_EDITOR, can_read_dataset, require_role
 from app.common.validate import FieldErrors
 from app.datasets import history
 from app.datasets import repository as repo
@@ -96,7 +96,7 @@ def _writable(session: Session, actor: Actor, dataset_ref: str) -> Dataset:
     ds = repo.get(session, dataset_ref, for_update=True)
     if ds is None or not can_read_dataset(actor, ds.owner_org, ds.private, ds.state):
         raise NotFound(f"Dataset {dataset_ref!r} not found")
-    require_role(actor, ds.owner_org, "editor", f"edit dataset {ds.name}")
+    require_role(actor, ds.owner_org, DATASET_EDITOR, f"edit dataset {ds.name}")
     return ds
 
 
@@ -107,7 +107,7 @@ def _writable_of_resource(session: Session, actor: Actor, resource_id: str) -> D
     ds = repo.get(session, dataset_id, for_update=True) if dataset_id else None
     if ds is None or not can_read_dataset(actor, ds.owner_org, ds.private, ds.state):
         raise NotFound(f"Resource {resource_id!r} not found")
-    require_role(actor, ds.owner_org, "editor", f"edit dataset {ds.name}")
+    require_role(actor, ds.owner_org, DATASET_EDITOR, f"edit dataset {ds.name}")
     return ds
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
 from app.accounts.permissions import (
+    DATASET_EDITOR,
     can_read_dataset,
     require_authenticated,
     require_role,
@@ -206,7 +207,7 @@ def update_dataset(
 ) -> DatasetOut:
     """mode "replace" (CKAN package_update, PUT) or "patch" (package_patch, PATCH)."""
     ds = _load_visible(session, actor, ref, for_update=True)
-    require_role(actor, ds.owner_org, "editor", f"edit dataset {ds.name}")
+    require_role(actor, ds.owner_org, DATASET_EDITOR, f"edit dataset {ds.name}")
     _check_revision(ds, if_match)
     before = dataset_out(ds)
     errors = FieldErrors()
@@ -247,7 +248,7 @@ def _finish_change(
 def delete_dataset(session: Session, actor: Actor, ref: str) -> DatasetOut:
     """Soft delete: the dataset disappears from lists and feeds but can be restored or purged."""
     ds = _load_visible(session, actor, ref, for_update=True)
-    require_role(actor, ds.owner_org, "editor", f"delete dataset {ds.name}")
+    require_role(actor, ds.owner_org, DATASET_EDITOR, f"delete dataset {ds.name}")
     if ds.state == "deleted":
         return dataset_out(ds)
     before = dataset_out(ds)

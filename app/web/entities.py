@@ -9,6 +9,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
+from app.accounts.permissions import may_edit_dataset
 from app.catalog.schemas import CategoryOut
 from app.datasets.schemas import DatasetOut
 from app.dcat.context import Context
@@ -65,6 +66,8 @@ def dataset_page(
         "source": _source(session, ds),
         "activity": data.visible_activity(session, actor, ds),
         "uri": ctx.dataset(ds.id),
+        # Edit links only for whom the service would let edit (the same rule, no query).
+        "may_edit": may_edit_dataset(actor, ds.organization.id),
     }
     if resource_id is None:
         return render(

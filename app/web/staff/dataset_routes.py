@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from app.accounts.actor import Actor
-from app.accounts.permissions import require_role
+from app.accounts.permissions import DATASET_EDITOR, require_role
 from app.api.sessions import SessionDep
 from app.datasets import service as datasets
 from app.datasets.schemas import DatasetOut
@@ -141,7 +141,7 @@ def _editable(session: Session, actor: Actor, name: str) -> DatasetOut:
     """The dataset, if `actor` may edit it: NotFound when they cannot see it, Forbidden when
     they can see but not edit it (the service's own rule, asked before showing a form)."""
     ds = datasets.get_dataset(session, actor, name)
-    require_role(actor, ds.organization.id, "editor", f"edit dataset {ds.name}")
+    require_role(actor, ds.organization.id, DATASET_EDITOR, f"edit dataset {ds.name}")
     return ds
 
 

@@ -207,3 +207,37 @@ def test_a_sysadmin_types_the_organisation_with_suggestions(
     wrong = client.post("/dataset/new", data=_form(owner_org="どこか"), headers=headers)
     assert wrong.status_code == 422 and _summary(wrong.text) == ["owner_org"]
     assert "組織「どこか」は見つかりません" in wrong.text
+
+
+def test_dataset_page_offers_edit_links_only_to_whom_may_edit(
+    client: TestClient, users: Accounts, backend: Backend
+) -> None:
+    with session_scope(backend.sessions) as session:
+        datasets.create_dataset(
+            session, SYSTEM, DatasetCreate(name="edit-links", title="公園", owner_org=SAPPORO)
+        )
+    edit = 'href="/dataset/edit/edit-links"'
+    add = 'href="/dataset/edit-links/resource/new"'
+    anonymous = client.get("/dataset/edit-links", headers=HTML)
+    assert anonymous.status_code == 200 and "公園" in anonymous.text
+    assert edit not in anonymous.text and add not in anonymous.text
+    other = users.make("hakodate-clerk", org=HAKODATE)
+    page = client.get("/dataset/edit-links", headers={**HTML, **other.headers})
+    assert page.status_code == 200 and edit not in page.text and add not in page.text
+    member = users.make("sapporo-member", org=SAPPORO, role="member")  # may read, not edit
+    page = client.get("/dataset/edit-links", headers={**HTML, **member.headers})
+    assert page.status_code == 200 and edit not in page.text
+    for user in (users.make("clerk", org=SAPPORO), users.make("root", sysadmin=True)):
+        headers = {**HTML, **user.headers}
+        # The anonymous page's ETag does not give the editor the anonymous copy (no 304).
+        page = client.get(
+            "/dataset/edit-links", headers={**headers, "If-None-Match": anonymous.headers["etag"]}
+        )
+        assert page.status_code == 200 and edit in page.text and add in page.text
+        assert (
+            "no-store" in page.headers["cache-control"]
+            or "private" in page.headers["cache-control"]
+        )
+        # The links lead to forms this user may use.
+        assert client.get("/dataset/edit/edit-links", headers=headers).status_code == 200
+        assert client.get("/dataset/edit-links/resource/new", headers=headers).status_code == 200
