@@ -36,7 +36,9 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept and negotiate(accept, html=True) is HTML
 
 
-def error_page(request: Request, status: int, message: str = "") -> Response:
+def error_page(
+    request: Request, status: int, message: str = "", *, translated: bool = False
+) -> Response:
     _ = gettext_for(request)
     titles = {
         404: _("ページが見つかりません"),
@@ -46,9 +48,30 @@ def error_page(request: Request, status: int, message: str = "") -> Response:
     return render(
         request,
         "error.html",
-        {"status": status, "title": title, "message": message},
+        # Service messages are English; a `translated` one is in the reader's language.
+        {"status": status, "title": title, "message": message, "message_translated": translated},
         status_code=status,
     )
+
+
+def _form_message(request: Request, exc: StarletteHTTPException) -> str:
+    """What to fix when the form body itself was refused (Starlette's form parser: a field
+    over its 1 MB part limit, too many fields or files, a broken multipart body)."""
+    detail = str(exc.detail)
+    if exc.status_code != 400:
+        return ""
+    _ = gettext_for(request)
+    if "maximum size" in detail:
+        return str(_("入力欄の内容が大きすぎます。1 つの欄は 1 MB までにしてください。"))
+    if "Too many" in detail:
+        return str(_("フォームの項目が多すぎます。1 回に送る項目を減らしてください。"))
+    if "multipart" in detail.lower():
+        return str(
+            _(
+                "フォームの送信内容を読めませんでした。ページを読み込み直して、もう一度送信してください。"
+            )
+        )
+    return ""
 
 
 async def _call(handler: Handler, request: Request, exc: Exception) -> Response:
@@ -73,7 +96,8 @@ def install(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if wants_html(request) and exc.status_code >= 400:
-            return error_page(request, exc.status_code)
+            message = _form_message(request, exc)
+            return error_page(request, exc.status_code, message, translated=bool(message))
         if previous_http is not None:
             return await _call(previous_http, request, exc)
         from fastapi.exception_handlers import http_exception_handler

@@ -241,3 +241,23 @@ def test_dataset_page_offers_edit_links_only_to_whom_may_edit(
         # The links lead to forms this user may use.
         assert client.get("/dataset/edit/edit-links", headers=headers).status_code == 200
         assert client.get("/dataset/edit-links/resource/new", headers=headers).status_code == 200
+
+
+def test_a_field_over_the_form_limit_gets_a_page_that_says_so(
+    client: TestClient, users: Accounts
+) -> None:
+    """Starlette's form parser refuses a field over 1 MB (400); a browser gets the layout
+    with what to fix, in its language, and nothing is saved."""
+    clerk = users.make("clerk", org=SAPPORO)
+    headers = {**HTML, **clerk.headers}
+    before = client.get("/api/v1/datasets", params={"organization": SAPPORO}).json()["total"]
+    big = {**_form(), "notes": "あ" * (2 * 1024 * 1024)}
+    for lang, text in (("ja", "1 つの欄は 1 MB まで"), ("en", "Keep each field under 1 MB")):
+        page = client.post(
+            f"/dataset/new?lang={lang}", files={"x": ("", b"")}, data=big, headers=headers
+        )
+        assert page.status_code == 400
+        assert page.headers["content-type"].startswith("text/html")
+        assert f'<p class="muted" lang="{lang}">' in page.text and text in page.text
+    after = client.get("/api/v1/datasets", params={"organization": SAPPORO}).json()["total"]
+    assert after == before
