@@ -13,10 +13,15 @@ from app.web.render import render
 def render_staff(
     request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
 ) -> Response:
-    """`render` with `noindex` (robots meta and X-Robots-Tag) and `Cache-Control: no-store`."""
+    """`render` with `noindex` (robots meta and X-Robots-Tag), `Cache-Control: no-store` and
+    no framing (CSP frame-ancestors 'none', X-Frame-Options DENY)."""
     response = render(request, template, {"noindex": True, **context}, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
+    # Staff pages hold state-changing buttons (delete, run, revoke): never inside another
+    # site's frame (clickjacking; OWASP Clickjacking Defense Cheat Sheet).
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    response.headers["X-Frame-Options"] = "DENY"
     return response
 
 

@@ -261,3 +261,29 @@ def test_a_field_over_the_form_limit_gets_a_page_that_says_so(
         assert f'<p class="muted" lang="{lang}">' in page.text and text in page.text
     after = client.get("/api/v1/datasets", params={"organization": SAPPORO}).json()["total"]
     assert after == before
+
+
+def test_staff_pages_refuse_to_be_framed(
+    client: TestClient, users: Accounts, backend: Backend
+) -> None:
+    """Pages with state-changing buttons (delete, save, run) can't be put in another site's
+    frame and clicked through it (clickjacking)."""
+    with session_scope(backend.sessions) as session:
+        datasets.create_dataset(
+            session, SYSTEM, DatasetCreate(name="framed", title="公園", owner_org=SAPPORO)
+        )
+    headers = {**HTML, **users.make("clerk", org=SAPPORO).headers}
+    for path in (
+        "/user/login",
+        "/dashboard",
+        "/dataset/new",
+        "/dataset/edit/framed",
+        "/dataset/delete/framed",
+        "/dataset/framed/resource/new",
+        "/dataset/upload",
+        "/harvest",
+    ):
+        page = client.get(path, headers=headers)
+        assert page.status_code == 200, path
+        assert page.headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"], path
