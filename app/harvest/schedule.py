@@ -46,7 +46,7 @@ def _value(text: str, name: str, low: int, high: int, names: list[str]) -> int:
     lowered = text.lower()
     if lowered in names:
         return names.index(lowered) + low
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # '²'.isdigit() is True; int() refuses it
         raise CronError(f"{name}: {text!r} is not a number")
     number = int(text)
     if not low <= number <= high:
@@ -60,7 +60,7 @@ def _field(text: str, name: str, low: int, high: int, names: list[str]) -> froze
         body, _, step_text = item.partition("/")
         step = 1
         if step_text:
-            if not step_text.isdigit() or int(step_text) == 0:
+            if not (step_text.isascii() and step_text.isdigit()) or int(step_text) == 0:
                 raise CronError(f"{name}: bad step {step_text!r}")
             step = int(step_text)
         if body == "*":

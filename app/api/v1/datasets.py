@@ -57,7 +57,7 @@ def parse_if_match(value: str | None, dataset_id: str) -> int | None:
         return None
     tag = value.strip().removeprefix("W/").strip('"')
     ident, _, revision = tag.rpartition(".")
-    if ident != dataset_id or not revision.isdigit():
+    if ident != dataset_id or not (revision.isascii() and revision.isdigit()):
         raise PreconditionFailed("If-Match does not name the current version of this dataset")
     return int(revision)
 

@@ -167,7 +167,7 @@ def save_dataset(
         return forbidden(request, session, exc.message)
     values = forms.read_form(form, with_resource=False)
     raw_revision = str(form.get("revision") or "")
-    revision = int(raw_revision) if raw_revision.isdigit() else None
+    revision = int(raw_revision) if raw_revision.isascii() and raw_revision.isdigit() else None
     opened = forms.values_from_dataset(current)
     changed = forms.changed_fields(values, opened)
     if not changed and revision == current.revision:

@@ -126,7 +126,7 @@ def expression_from(
             return None, True, errors
         return f"{minute} {hour} * * {form.weekday}", True, errors
     day = form.day.strip()
-    if not (day.isdigit() and 1 <= int(day) <= 31):
+    if not (day.isascii() and day.isdigit() and 1 <= int(day) <= 31):
         errors["schedule_day"] = _("日は 1 から 31 の数字で入力してください。")
         return None, True, errors
     return f"{minute} {hour} {int(day)} * *", True, errors

@@ -217,7 +217,8 @@ def move_resource(
         if 0 <= other < len(order):
             order[index], order[other] = order[other], order[index]
             patch = DatasetPatch(resources=[_as_input(r) for r in order])
-            revision = int(raw_revision) if raw_revision.isdigit() else None
+            ascii_digits = raw_revision.isascii() and raw_revision.isdigit()
+            revision = int(raw_revision) if ascii_digits else None
             datasets.update_dataset(session, actor, ds.id, patch, mode="patch", if_match=revision)
     except PreconditionFailed:
         session.rollback()  # the page was stale: show the current order, nothing moved

@@ -182,7 +182,7 @@ def create_api_token(
     """Create a token; the page that answers is the only place it is ever shown."""
     _ = gettext_for(request)
     form = {"token_name": token_name, "expires_in_days": expires_in_days}
-    days = int(expires_in_days) if expires_in_days.isdigit() else 0
+    days = int(expires_in_days) if expires_in_days.isascii() and expires_in_days.isdigit() else 0
     errors: dict[str, str] = {}
     if not token_name.strip():
         errors["token_name"] = _("トークンの名前を入力してください（例: 収集スクリプト用）")
