@@ -137,3 +137,17 @@ def test_rdfxml_parsing_stops_at_its_time_budget() -> None:
     with pytest.raises(ParseError, match="budget"):
         parse_document(doc, "xml", "https://p.example/", ContextResolver(), budget=0.0)
     assert len(parse_document(doc, "xml", "https://p.example/", ContextResolver()).graph) > 0
+
+
+def test_a_total_in_non_ascii_digits_is_ignored() -> None:
+    # hydra:totalItems "²" passes str.isdigit() but not int(): ignored, not a crashed run.
+    from rdflib import BNode, Graph, Literal, URIRef
+
+    from app.dcat.namespaces import HYDRA
+    from app.harvest.sources.dcat import _total_items
+
+    graph = Graph()
+    graph.add((BNode(), URIRef(HYDRA.totalItems), Literal("²")))
+    assert _total_items(graph) is None
+    graph.add((BNode(), URIRef(HYDRA.totalItems), Literal("12")))
+    assert _total_items(graph) == 12

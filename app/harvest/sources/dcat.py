@@ -84,7 +84,7 @@ def _repair_notes(graph: Graph, subject: Node, repairs: Mapping[str, str]) -> li
 
 def _total_items(graph: Graph) -> int | None:
     for value in graph.objects(None, URIRef(HYDRA.totalItems)):
-        if isinstance(value, Literal) and str(value).isdigit():
+        if isinstance(value, Literal) and str(value).isascii() and str(value).isdigit():
             return int(str(value))
     return None
 
