@@ -6,6 +6,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 pybabel extract -F babel.cfg -k _ -k gettext -o app/web/locale/messages.pot \
     --no-location --sort-output --omit-header .
-pybabel update -i app/web/locale/messages.pot -d app/web/locale -D messages -l en \
-    --no-fuzzy-matching
+# Not `pybabel update`: it would drop the translated messages raised as literals (app/bulk).
+python tools/i18n_merge.py app/web/locale/messages.pot app/web/locale/en/LC_MESSAGES/messages.po
 pybabel compile -d app/web/locale -D messages --statistics
