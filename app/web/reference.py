@@ -28,7 +28,8 @@ _lock = threading.Lock()
 _cache: dict[tuple[str, str], tuple[float, Any]] = {}
 
 
-def _cached(session: Session, key: str, load: Callable[[], T]) -> T:
+def cached(session: Session, key: str, load: Callable[[], T]) -> T:
+    """`load()`, kept per process and database for `TTL` seconds under `key`."""
     slot = (str(session.get_bind().engine.url), key)
     now = time.monotonic()
     with _lock:
@@ -49,15 +50,15 @@ def clear() -> None:
 
 def measures(session: Session) -> list[MeasureOut]:
     """The 180 measures (their `dataset_count` is as of loading: overlay live counts)."""
-    return _cached(session, "measures", lambda: list(measure_service.list_measures(session).items))
+    return cached(session, "measures", lambda: list(measure_service.list_measures(session).items))
 
 
 def categories(session: Session) -> list[CategoryOut]:
-    return _cached(session, "categories", lambda: catalog_service.list_categories(session))
+    return cached(session, "categories", lambda: catalog_service.list_categories(session))
 
 
 def prefectures(session: Session) -> list[OrganizationOut]:
-    return _cached(
+    return cached(
         session,
         "prefectures",
         lambda: list(org_service.list_organizations(session, kind="prefecture", limit=47).items),
@@ -66,4 +67,4 @@ def prefectures(session: Session) -> list[OrganizationOut]:
 
 def organization_kinds(session: Session) -> dict[str, str]:
     """Organisation name -> kind, for every organisation."""
-    return _cached(session, "kinds", lambda: org_service.kinds_by_name(session, None))
+    return cached(session, "kinds", lambda: org_service.kinds_by_name(session, None))

@@ -3,17 +3,12 @@ Japanese, or English for the English UI), standard-dataset kinds, frequencies, t
 categories, the 180 measures and the 1,788 local-government codes.
 
 Reference data changes only when the seed is reloaded, so the lists (and the two big
-`<datalist>`s, pre-rendered as markup) are kept per process and database for `TTL` seconds,
-as `app.web.reference` does for the public pages; the organisations a clerk may edit are
+`<datalist>`s, pre-rendered as markup) are kept per process and database
+by `app.web.reference.cached`, as for the public pages; the organisations a clerk may edit are
 filtered per request from the cached list by the actor's roles (roles change).
 """
 
 from __future__ import annotations
-
-import threading
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -24,29 +19,12 @@ from app.catalog import service as catalog_service
 from app.datasets.vocab import FREQUENCIES, STANDARD_KINDS
 from app.measures import service as measure_service
 from app.models import Organization
+from app.web.reference import cached
 
-TTL = 60.0
 # Above this many organisations the form offers a text box with a <datalist>, not a select.
 SELECT_MAX = 50
-T = TypeVar("T")
 Option = tuple[str, str]
-_lock = threading.Lock()
-_cache: dict[tuple[str, str], tuple[float, Any]] = {}
 KIND_ORDER = {"ministry": 0, "prefecture": 1, "municipality": 2, "other": 3}
-
-
-def _cached(session: Session, key: str, load: Callable[[], T]) -> T:
-    slot = (str(session.get_bind().engine.url), key)
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(slot)
-    if hit is not None and now - hit[0] < TTL:
-        value: T = hit[1]
-        return value
-    value = load()
-    with _lock:
-        _cache[slot] = (now, value)
-    return value
 
 
 def _org_label(org: Organization, lang: str) -> str:
@@ -62,7 +40,7 @@ def _all_orgs(session: Session, lang: str) -> list[tuple[str, str, str]]:
         ordered = sorted(orgs, key=lambda o: (KIND_ORDER.get(o.kind, 9), o.code or "", o.name))
         return [(o.id, o.name, _org_label(o, lang)) for o in ordered]
 
-    return _cached(session, f"orgs-{lang}", load)
+    return cached(session, f"form:orgs-{lang}", load)
 
 
 def editable_orgs(session: Session, actor: Actor, lang: str) -> list[Option]:
@@ -79,9 +57,9 @@ def editable_orgs(session: Session, actor: Actor, lang: str) -> list[Option]:
 def org_datalist(session: Session, lang: str) -> Markup:
     """`<datalist id="org-list">` of every organisation (value = name, label = title), for a
     sysadmin's form: a select of 1,806 options costs more to render than the rest of the page."""
-    return _cached(
+    return cached(
         session,
-        f"org-datalist-{lang}",
+        f"form:org-datalist-{lang}",
         lambda: _datalist(
             "org-list", [(name, label) for _id, name, label in _all_orgs(session, lang)]
         ),
@@ -89,12 +67,12 @@ def org_datalist(session: Session, lang: str) -> Markup:
 
 
 def licenses(session: Session, lang: str) -> list[Option]:
-    rows = _cached(session, "licenses", lambda: catalog_service.list_licenses(session))
+    rows = cached(session, "form:licenses", lambda: catalog_service.list_licenses(session))
     return [(lic.id, lic.title_en if lang == "en" and lic.title_en else lic.title) for lic in rows]
 
 
 def categories(session: Session, lang: str) -> list[Option]:
-    rows = _cached(session, "categories", lambda: catalog_service.list_categories(session))
+    rows = cached(session, "form:categories", lambda: catalog_service.list_categories(session))
     return [(c.name, c.title_en if lang == "en" and c.title_en else c.title) for c in rows]
 
 
@@ -110,7 +88,7 @@ def measure_titles(session: Session) -> dict[str, str]:
     def load() -> dict[str, str]:
         return {m.id: m.title for m in measure_service.list_measures(session).items}
 
-    return _cached(session, "measures", load)
+    return cached(session, "form:measures", load)
 
 
 def _datalist(list_id: str, options: list[Option]) -> Markup:
@@ -123,9 +101,9 @@ def _datalist(list_id: str, options: list[Option]) -> Markup:
 def measure_datalist(session: Session) -> Markup:
     """`<datalist id="measure-list">`: value = measure id, label = its title (browsers match
     what is typed against both, so 'AED' finds 02-22)."""
-    return _cached(
+    return cached(
         session,
-        "measure-datalist",
+        "form:measure-datalist",
         lambda: _datalist("measure-list", list(measure_titles(session).items())),
     )
 
@@ -144,4 +122,4 @@ def lg_datalist(session: Session) -> Markup:
         options = [(o.code or "", o.title) for o in session.scalars(stmt)]
         return _datalist("lg-list", options)
 
-    return _cached(session, "lg-datalist", load)
+    return cached(session, "form:lg-datalist", load)
