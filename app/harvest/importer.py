@@ -30,6 +30,7 @@ from app.accounts.actor import Actor
 from app.catalog import references
 from app.catalog.references import Vocabulary
 from app.common.validate import NAME_RE, canonical_uuid
+from app.datasets import history
 from app.datasets import service as datasets
 from app.datasets.placement import keep_refused, place_references
 from app.datasets.schemas import (
@@ -414,7 +415,40 @@ def _page_state(session: Session, ctx: Context, records: list[RemoteRecord]) -> 
     )
 
 
+def checkpoint(ctx: Context, page: Page) -> Callable[[], None]:
+    """A function that puts `ctx` back as it was before `page` (its writes rolled back)."""
+    keys = {rec.key for rec in page.records}
+    unseen = keys - ctx.seen
+    tombstones = {k: ctx.tombstones[k] for k in keys if k in ctx.tombstones}
+    stats, watermark = dict(ctx.stats), ctx.watermark
+
+    def restore() -> None:
+        ctx.seen.difference_update(unseen)
+        for key in keys:
+            ctx.tombstones.pop(key, None)
+        ctx.tombstones.update(tombstones)
+        ctx.stats, ctx.watermark = dict(stats), watermark
+
+    return restore
+
+
 def import_page(session: Session, ctx: Context, page: Page) -> None:
+    """Import a page in the caller's transaction. The page's history rows (change-feed
+    entries), search-index updates and read-model rows are written in bulk at its end
+    (`history.batched`), inside one savepoint; should that bulk write hit a conflict nobody
+    checked for (IntegrityError), the savepoint is rolled back and the page imported again
+    record by record, where each record's own savepoint turns a conflict into that record's
+    error instead of the page's."""
+    restore = checkpoint(ctx, page)
+    try:
+        with session.begin_nested(), history.batched(session):
+            _import_page(session, ctx, page)
+    except IntegrityError:
+        restore()
+        _import_page(session, ctx, page)
+
+
+def _import_page(session: Session, ctx: Context, page: Page) -> None:
     latest: dict[str, RemoteRecord] = {}
     for rec in page.records:
         latest.pop(rec.key, None)

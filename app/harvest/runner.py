@@ -27,7 +27,7 @@ from app.faults.loops import Backoff
 from app.harvest import repository as repo
 from app.harvest.authority import writable_organizations
 from app.harvest.fetch import FetchError, FetchLimits, GuardedClient
-from app.harvest.importer import HARVESTER, Context, import_page
+from app.harvest.importer import HARVESTER, Context, checkpoint, import_page
 from app.harvest.lease import JobLease, LeaseLost
 from app.harvest.schemas import JobStats, SourceConfig
 from app.harvest.sources import adapter_for
@@ -263,23 +263,6 @@ def run_job(
             client.close()
 
 
-def _checkpoint(ctx: Context, page: Page) -> Callable[[], None]:
-    """A function that puts `ctx` back as it was before `page` (its transaction rolled back)."""
-    keys = {rec.key for rec in page.records}
-    unseen = keys - ctx.seen
-    tombstones = {k: ctx.tombstones[k] for k in keys if k in ctx.tombstones}
-    stats, watermark = dict(ctx.stats), ctx.watermark
-
-    def restore() -> None:
-        ctx.seen.difference_update(unseen)
-        for key in keys:
-            ctx.tombstones.pop(key, None)
-        ctx.tombstones.update(tombstones)
-        ctx.stats, ctx.watermark = dict(stats), watermark
-
-    return restore
-
-
 def _import_retrying(
     factory: sessionmaker[Session],
     ctx: Context,
@@ -290,7 +273,7 @@ def _import_retrying(
     """Import and commit one page; on a transient database fault (a lock held past the busy
     timeout, a dropped connection) roll back, back off with jitter and import it again, for
     up to `budget` seconds (the lease time: after that the job may be taken over anyway)."""
-    restore = _checkpoint(ctx, page)
+    restore = checkpoint(ctx, page)
     backoff = Backoff(base=0.2, cap=5.0)
     deadline = time.monotonic() + budget
     while True:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, or_, select
+from sqlalchemy import Row, delete, insert, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.models import Dataset, dataset_category, dataset_measure
@@ -21,6 +21,19 @@ def upsert(session: Session, dataset_id: str, values: dict[str, Any]) -> None:
         return
     for key, value in values.items():
         setattr(row, key, value)
+
+
+def upsert_many(session: Session, rows: dict[str, dict[str, Any]]) -> None:
+    """Rows by dataset id: ORM bulk INSERT of the missing ones, bulk UPDATE by key of the rest
+    (the session must hold no `DatasetRendering` object for them: the batch writer's case)."""
+    ids = list(rows)
+    present = set(session.scalars(select(R.dataset_id).where(R.dataset_id.in_(ids))))
+    new = [{"dataset_id": i, **rows[i]} for i in ids if i not in present]
+    old = [{"dataset_id": i, **rows[i]} for i in ids if i in present]
+    if new:
+        session.execute(insert(R), new)
+    if old:
+        session.execute(update(R), old)
 
 
 def delete_one(session: Session, dataset_id: str) -> None:

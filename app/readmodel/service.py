@@ -68,41 +68,61 @@ def _naive_utc(when: datetime) -> datetime:
 # --------------------------------------------------------------------------- writes
 
 
-def store(session: Session, ds: DatasetOut) -> None:
-    """Render `ds` in every stored format and keep it (deleted datasets too: editors read them)."""
+def _row(session: Session, ds: DatasetOut) -> dict[str, Any]:
+    """The stored columns of `ds` (every rendering) but its id."""
     ctx, digest = _context(session)
     turtle, nt_dump = render.dcat_forms(ds, ctx)
-    repo.upsert(
-        session,
-        ds.id,
-        {
-            "name": ds.name,
-            "owner_org": ds.organization.id,
-            "private": ds.private,
-            "state": ds.state,
-            "revision": ds.revision,
-            "metadata_modified": _naive_utc(ds.metadata_modified),
-            "package_json": render.ckan_package(ds),
-            "v1_json": render.v1_record(ds),
-            "dcat_turtle": turtle,
-            "dcat_context": digest,
-            "dcat_nt_dump": nt_dump,
-        },
-    )
+    return {
+        "name": ds.name,
+        "owner_org": ds.organization.id,
+        "private": ds.private,
+        "state": ds.state,
+        "revision": ds.revision,
+        "metadata_modified": _naive_utc(ds.metadata_modified),
+        "package_json": render.ckan_package(ds),
+        "v1_json": render.v1_record(ds),
+        "dcat_turtle": turtle,
+        "dcat_context": digest,
+        "dcat_nt_dump": nt_dump,
+    }
+
+
+def store(session: Session, ds: DatasetOut) -> None:
+    """Render `ds` in every stored format and keep it (deleted datasets too: editors read them)."""
+    repo.upsert(session, ds.id, _row(session, ds))
+
+
+def _current(session: Session, dataset_id: str) -> Dataset | None:
+    """The dataset as the database now holds it: the writer's flushed ORM object when the
+    session has it with its collections loaded (no reload), else loaded again."""
+    session.flush()
+    held = session.identity_map.get(identity_key(Dataset, (dataset_id,)))
+    if held is not None and _loaded(held):
+        return held
+    return dataset_repo.get(session, dataset_id)
 
 
 def store_current(session: Session, dataset_id: str) -> None:
-    """Store the dataset as the database now holds it: from the writer's flushed ORM object
-    when the session has it with its collections loaded (no reload, `as_read`), else loaded
-    again."""
-    session.flush()
-    held = session.identity_map.get(identity_key(Dataset, (dataset_id,)))
-    reuse = held is not None and _loaded(held)
-    ds = held if reuse else dataset_repo.get(session, dataset_id)
+    """Store the dataset as the database now holds it (`_current`, rendered `as_read`)."""
+    ds = _current(session, dataset_id)
     if ds is None:
         remove(session, dataset_id)
         return
     store(session, as_read(ds))
+
+
+def rendering_current(session: Session, dataset_id: str) -> dict[str, Any] | None:
+    """What `store_current` would store now, without writing it (None: no such dataset);
+    for writers that store many at once (`store_rows`)."""
+    ds = _current(session, dataset_id)
+    return None if ds is None else _row(session, as_read(ds))
+
+
+def store_rows(session: Session, rows: dict[str, dict[str, Any]]) -> None:
+    """Keep these renderings (dataset id -> `rendering_current` values): one bulk insert for
+    the new ones and one bulk update for the others."""
+    if rows:
+        repo.upsert_many(session, rows)
 
 
 _COLLECTIONS = ("organization", "license", "tags", "categories", "measures", "resources")

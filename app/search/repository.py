@@ -104,6 +104,35 @@ def update_doc(session: Session, doc_id: int, doc: SearchDocument, generation: i
     session.execute(update(SearchDoc).where(SearchDoc.doc_id == doc_id).values(values))
 
 
+def find_docs(session: Session, dataset_ids: Sequence[str]) -> dict[str, int]:
+    """dataset id -> doc id of those that have a document."""
+    if not dataset_ids:
+        return {}
+    stmt = select(SearchDoc.dataset_id, SearchDoc.doc_id).where(
+        SearchDoc.dataset_id.in_(list(dataset_ids))
+    )
+    return {str(dataset_id): int(doc_id) for dataset_id, doc_id in session.execute(stmt)}
+
+
+def insert_docs(
+    session: Session, docs: Sequence[SearchDocument], generation: int
+) -> dict[str, int]:
+    """Insert these documents (one executemany); returns dataset id -> new doc id."""
+    if not docs:
+        return {}
+    session.execute(insert(SearchDoc), [{**_columns(d), "generation": generation} for d in docs])
+    return find_docs(session, [d.dataset_id for d in docs])
+
+
+def update_docs(
+    session: Session, docs: Sequence[tuple[int, SearchDocument]], generation: int
+) -> None:
+    """Rewrite these (doc id, document) rows (one bulk UPDATE by primary key)."""
+    if docs:
+        rows = [{**_columns(d), "doc_id": i, "generation": generation} for i, d in docs]
+        session.execute(update(SearchDoc), rows)
+
+
 def delete_doc(session: Session, doc_id: int, generation: int) -> None:
     session.execute(delete(SearchDoc).where(SearchDoc.doc_id == doc_id))
     session.execute(insert(SearchGone).values(generation=generation, doc_id=doc_id))

@@ -82,6 +82,30 @@ def index_dataset(session: Session, out: DatasetOut) -> None:
     backend.store(session, doc_id, doc.texts())
 
 
+def index_datasets(session: Session, outs: list[DatasetOut]) -> None:
+    """`index_dataset` for many datasets (one record each) with ONE index generation for all
+    (taken here, so none becomes visible before this transaction commits), one query for
+    their documents and bulk inserts/updates of the document rows."""
+    if not outs:
+        return
+    backend = backend_for(session)
+    generation = repo.next_generation(session)
+    docs = repo.find_docs(session, [o.id for o in outs])
+    live = [document(o) for o in outs if o.state != "deleted"]
+    for out in outs:
+        doc_id = docs.get(out.id)
+        if doc_id is not None:
+            backend.unstore(session, doc_id)
+            if out.state == "deleted":
+                repo.delete_doc(session, doc_id, generation)
+    changed = [(docs[d.dataset_id], d) for d in live if d.dataset_id in docs]
+    repo.update_docs(session, changed, generation)
+    new = [d for d in live if d.dataset_id not in docs]
+    docs.update(repo.insert_docs(session, new, generation))
+    for doc in live:
+        backend.store(session, docs[doc.dataset_id], doc.texts())
+
+
 def remove_dataset(session: Session, dataset_id: str) -> None:
     doc_id = repo.find_doc(session, dataset_id)
     if doc_id is not None:
