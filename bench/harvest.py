@@ -2,6 +2,7 @@
 
     python bench/harvest.py                       # 10,000 full + incremental, RSS at 10k/100k
     python bench/harvest.py --n 2000 --big 0      # quicker, no 100k run
+    python bench/harvest.py --n 2000 --big 0 --postgres   # also on a throwaway PostgreSQL
 
 What it does:
 
@@ -20,8 +21,13 @@ What it does:
     transaction, with no HTTP and no harvest bookkeeping;
   - the full harvest of N datasets (end to end: HTTP, JSON, mapping, import, report);
   - an incremental run after 1% of the datasets changed at the source;
+  - the same full harvest with the page's bulk writes switched off (each record's history,
+    index and read-model rows written as it is imported: the path before issue 11), as a
+    reference;
   and prints datasets/second, the ratio to the floor, to ckanext-harvest's ~1 dataset/s
-  (BASELINES.md), and the incremental run's cost as a share of the full run's;
+  (BASELINES.md), the harvesting process's CPU time per dataset (user + system: what the
+  load of other processes does not change), and the incremental run's cost as a share of
+  the full run's;
 * runs the full harvest of N and of BIG datasets in child processes and prints each child's
   peak RSS: pages are imported and committed one by one, so memory must not grow with the
   size of the source (only the set of ids seen does, ~100 bytes per record).
@@ -39,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -157,8 +164,10 @@ def serve(source: Source) -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def fresh_db(folder: Path, name: str) -> str:
-    url = f"sqlite:///{folder / name}"
+def fresh_db(folder: Path | Callable[[str], str], name: str) -> str:
+    """A migrated, seeded database: a SQLite file in `folder`, or what `folder(name)` makes
+    (a fresh PostgreSQL database)."""
+    url = f"sqlite:///{folder / name}" if isinstance(folder, Path) else folder(name.split(".")[0])
     migrate.upgrade(url)
     engine = make_engine(url)
     with session_scope(make_sessionmaker(engine)) as session:
@@ -181,8 +190,21 @@ def add_source(url: str, portal: str) -> None:
     engine.dispose()
 
 
-def child_run(url: str, full: bool) -> None:
-    """In a child process: one job as `catalog harvest run` runs it; prints JSON."""
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def child_run(url: str, full: bool, batched: bool = True) -> None:
+    """In a child process: one job as `catalog harvest run` runs it; prints JSON.
+    `batched` False: each record's history, index and read-model rows are written as it is
+    imported (the bulk page write is switched off), for the reference figure."""
+    if not batched:
+        from contextlib import nullcontext
+
+        from app.datasets import history
+
+        history.batched = lambda session: nullcontext()  # type: ignore[assignment,misc,return-value]
     from app.harvest import service
     from app.harvest.lease import JobLease
     from app.harvest.runner import run_job
@@ -190,7 +212,7 @@ def child_run(url: str, full: bool) -> None:
     settings = Settings(database_url=url, harvest_allowed_hosts="127.0.0.1")
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     with session_scope(sessions) as session:
         job = service.start_job(session, SYSTEM, "bench", full=full)
         lease = JobLease(engine, job.id)
@@ -199,7 +221,13 @@ def child_run(url: str, full: bool) -> None:
     seconds = time.perf_counter() - start
     stats = {k: getattr(done, k) for k in ("added", "updated", "unchanged", "deleted", "errored")}
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    result = {"seconds": seconds, "status": done.status, "mode": done.mode, "stats": stats}
+    result = {
+        "seconds": seconds,
+        "cpu": _cpu_seconds() - cpu,
+        "status": done.status,
+        "mode": done.mode,
+        "stats": stats,
+    }
     print(json.dumps({**result, "message": done.message, "peak_mb": peak_kb / 1024}))
 
 
@@ -214,12 +242,12 @@ def child_floor(url: str, n: int) -> None:
     for pkg in packages:
         pkg["owner_org"] = "011002"
         pkg["license_id"] = pkg["license_id"].lower()  # the harvester maps ids; import does not
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     for first in range(0, n, 100):
         with session_scope(sessions) as session:
             for pkg in packages[first : first + 100]:
                 import_package(session, SYSTEM, pkg)
-    print(json.dumps({"seconds": time.perf_counter() - start}))
+    print(json.dumps({"seconds": time.perf_counter() - start, "cpu": _cpu_seconds() - cpu}))
 
 
 def in_child(*args: str) -> dict[str, Any]:
@@ -232,64 +260,104 @@ def in_child(*args: str) -> dict[str, Any]:
     return result
 
 
+def _per_ds(run: dict[str, Any], n: int) -> str:
+    return f"{1000 * run['cpu'] / n:.2f} ms CPU/dataset"
+
+
+def bench_backend(label: str, where: Path | Callable[[str], str], args: Any) -> None:
+    print(f"== {label}")
+    floor = in_child("floor", fresh_db(where, "floor.db"), str(args.floor))
+    floor_rate = args.floor / floor["seconds"]
+    print(
+        f"floor: service import (no HTTP)   {floor_rate:8.1f} datasets/s  "
+        f"({_per_ds(floor, args.floor)})"
+    )
+
+    source = Source(args.n)
+    server, portal = serve(source)
+    url = fresh_db(where, "harvest.db")
+    add_source(url, portal)
+    full = in_child("run", url, "full")
+    assert full["status"] == "finished" and full["stats"]["added"] == args.n, full
+    rate = args.n / full["seconds"]
+    print(
+        f"full harvest of {args.n:,}           {rate:8.1f} datasets/s  "
+        f"({full['seconds']:.1f} s; {rate / floor_rate:.2f}x the floor; "
+        f"{rate:.0f}x ckanext-harvest's ~1/s; {_per_ds(full, args.n)}; "
+        f"peak RSS {full['peak_mb']:.0f} MB)"
+    )
+    if args.reference:
+        ref_url = fresh_db(where, "reference.db")
+        add_source(ref_url, portal)
+        ref = in_child("run", ref_url, "full", "per-record")
+        assert ref["status"] == "finished" and ref["stats"]["added"] == args.n, ref
+        ref_rate = args.n / ref["seconds"]
+        print(
+            f"  reference, per-record writes     {ref_rate:8.1f} datasets/s  "
+            f"({ref['seconds']:.1f} s; {_per_ds(ref, args.n)}; bulk page writes "
+            f"{ref['cpu'] / full['cpu']:.2f}x less CPU)"
+        )
+    source.changed = frozenset(range(0, args.n, 100))
+    inc = in_child("run", url, "incremental")
+    assert inc["status"] == "finished" and inc["mode"] == "incremental", inc
+    changed = len(source.changed)
+    print(
+        f"incremental, {changed:,} changed (1%)    {inc['seconds']:8.2f} s  "
+        f"= {100 * inc['seconds'] / full['seconds']:.1f}% of the full run; "
+        f"stats {inc['stats']}"
+    )
+    server.shutdown()
+
+    if args.big:
+        big_source = Source(args.big)
+        big_server, big_portal = serve(big_source)
+        big_url = fresh_db(where, "big.db")
+        add_source(big_url, big_portal)
+        big = in_child("run", big_url, "full")
+        big_server.shutdown()
+        assert big["status"] == "finished" and big["stats"]["added"] == args.big, big
+        print(
+            f"full harvest of {args.big:,}          {args.big / big['seconds']:8.1f} "
+            f"datasets/s  ({big['seconds']:.0f} s); peak RSS {big['peak_mb']:.0f} MB "
+            f"vs {full['peak_mb']:.0f} MB at {args.n:,}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="datasets for the timed runs")
     parser.add_argument("--big", type=int, default=100_000, help="datasets for the RSS run")
     parser.add_argument("--floor", type=int, default=2_000, help="datasets for the floor")
+    parser.add_argument(
+        "--no-reference", dest="reference", action="store_false",
+        help="skip the per-record reference run",
+    )  # fmt: skip
+    parser.add_argument(
+        "--postgres", action="store_true",
+        help="also on a throwaway PostgreSQL cluster (tests/pg_cluster.py), without --big",
+    )  # fmt: skip
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
         if kind == "run":
-            child_run(rest[0], rest[1] == "full")
+            child_run(rest[0], rest[1] == "full", batched=rest[2:] != ["per-record"])
         else:
             child_floor(rest[0], int(rest[1]))
         return
 
+    print(f"harvest benchmark: N={args.n:,}, BIG={args.big:,}, floor={args.floor:,}")
     with tempfile.TemporaryDirectory(prefix="bench-harvest-") as tmp:
-        folder = Path(tmp)
-        print(f"harvest benchmark: N={args.n:,}, BIG={args.big:,}, floor={args.floor:,}")
-        floor = in_child("floor", fresh_db(folder, "floor.db"), str(args.floor))
-        floor_rate = args.floor / floor["seconds"]
-        print(f"floor: service import (no HTTP)   {floor_rate:8.1f} datasets/s")
+        bench_backend("SQLite", Path(tmp), args)
+    if args.postgres:
+        from tests.pg_cluster import start_cluster
 
-        source = Source(args.n)
-        server, portal = serve(source)
-        url = fresh_db(folder, "harvest.db")
-        add_source(url, portal)
-        full = in_child("run", url, "full")
-        assert full["status"] == "finished" and full["stats"]["added"] == args.n, full
-        rate = args.n / full["seconds"]
-        print(
-            f"full harvest of {args.n:,}           {rate:8.1f} datasets/s  "
-            f"({full['seconds']:.1f} s; {rate / floor_rate:.2f}x the floor; "
-            f"{rate:.0f}x ckanext-harvest's ~1/s; peak RSS {full['peak_mb']:.0f} MB)"
-        )
-        source.changed = frozenset(range(0, args.n, 100))
-        inc = in_child("run", url, "incremental")
-        assert inc["status"] == "finished" and inc["mode"] == "incremental", inc
-        changed = len(source.changed)
-        print(
-            f"incremental, {changed:,} changed (1%)    {inc['seconds']:8.2f} s  "
-            f"= {100 * inc['seconds'] / full['seconds']:.1f}% of the full run; "
-            f"stats {inc['stats']}"
-        )
-        server.shutdown()
-
-        if args.big:
-            big_source = Source(args.big)
-            big_server, big_portal = serve(big_source)
-            big_url = fresh_db(folder, "big.db")
-            add_source(big_url, big_portal)
-            big = in_child("run", big_url, "full")
-            big_server.shutdown()
-            assert big["status"] == "finished" and big["stats"]["added"] == args.big, big
-            print(
-                f"full harvest of {args.big:,}          {args.big / big['seconds']:8.1f} "
-                f"datasets/s  ({big['seconds']:.0f} s); peak RSS {big['peak_mb']:.0f} MB "
-                f"vs {full['peak_mb']:.0f} MB at {args.n:,}"
-            )
+        cluster = start_cluster()
+        try:
+            args.big = 0
+            bench_backend("PostgreSQL", cluster.create_database, args)
+        finally:
+            cluster.stop()
     print(f"(load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 
