@@ -248,5 +248,5 @@ def package_jsons(
         if row is None:
             out.append((dataset_id, None))
         elif can_read_dataset(actor, row.owner_org, row.private, row.state):
-            out.append((dataset_id, bytes(row.package_json)))
+            out.append((dataset_id, row.package_json))
     return out

@@ -1,0 +1,129 @@
+"""package_search in-process: the action's cost per request against the bare memory-index lookup.
+
+    python bench/search_api.py                          # 2,000 datasets, 400 calls per case
+    python bench/search_api.py --n 10000 --db /tmp/cat10k.db --calls 1000 --profile
+
+Builds a SQLite catalogue as bench/api.py does (or reuses `--db` if it exists), loads the memory
+search index, then times per call, one read session per call as a request has:
+
+* floor: the memory index answering the search (`app.search.memory._search` on the loaded
+  index: matching, facet counting, the page of ids), no database and no JSON;
+* action: what the lean package_search route runs (app.api.hot_reads.package_search), i.e. the
+  action in a read session (freshness check, paging memo, stored dicts, facet titles) plus the
+  response body as orjson bytes.
+
+It prints CPU ms per call (time.process_time: the machine is shared) and the ratio floor/action for `package_search q` (q=<2 Japanese
+characters>, rows=10) and the same with three facets, as bench/api.py's endpoints ask.
+The ratio is load-independent enough to compare before/after; bench/api.py measures HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import orjson  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from app.accounts.actor import ANONYMOUS  # noqa: E402
+from app.api.ckan import package_search as search_action  # noqa: E402
+from app.api.ckan.envelope import success  # noqa: E402
+from app.api.ckan.params import ActionRequest, data_dict  # noqa: E402
+from app.api.ckan.registry import ActionContext  # noqa: E402
+from app.config import Settings  # noqa: E402
+from app.db import make_engine, make_read_sessionmaker  # noqa: E402
+from app.search import memory  # noqa: E402
+from app.search.compile import compile_params  # noqa: E402
+from app.search.memory import registry  # noqa: E402
+from app.search.params import SearchParams  # noqa: E402
+from bench.api import BENCH_BASE_URI, QUERIES, build  # noqa: E402
+
+CASES: dict[str, dict[str, Any]] = {
+    "package_search q": {"rows": "10"},
+    "search +3 facets": {"rows": "10", "facet.field": '["organization","tags","res_format"]'},
+}
+
+
+def timed(call: Callable[[int], object], calls: int) -> float:
+    """CPU ms per call of this process (load-independent, unlike wall time on a shared box)."""
+    start = time.process_time()
+    for i in range(calls):
+        call(i)
+    return (time.process_time() - start) / calls * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=2000, help="datasets (when building)")
+    parser.add_argument("--db", default="/tmp/bench-search-api.db", help="SQLite file to reuse")
+    parser.add_argument("--calls", type=int, default=400)
+    parser.add_argument("--profile", action="store_true", help="cProfile of the facet case")
+    args = parser.parse_args()
+    os.environ["CATALOG_BASE_URI"] = BENCH_BASE_URI
+    url = f"sqlite:///{args.db}"
+    if not Path(args.db).exists():
+        build(url, args.n)
+    settings = Settings(database_url=url)
+    engine = make_engine(url)
+    sessions = make_read_sessionmaker(engine)
+    registry.configure(wait=True)
+
+    def action(extra: dict[str, str]) -> Callable[[int], object]:
+        def call(i: int) -> object:
+            query = {"q": QUERIES[i % len(QUERIES)], **extra}
+            data = data_dict(ActionRequest("GET", None, query), read_action=True)
+            with sessions() as session:
+                ctx = ActionContext(session=session, actor=ANONYMOUS, settings=settings)
+                result = search_action.package_search(ctx, data)
+                session.commit()
+            return success(settings, "package_search", result).body
+
+        return call
+
+    def floor(extra: dict[str, str]) -> Callable[[int], object]:
+        fields = orjson.loads(extra["facet.field"]) if "facet.field" in extra else []
+        with sessions() as session, registry.ready(session) as index:
+            assert index is not None, "the memory index did not load"
+            loaded = index
+
+        def call(i: int) -> object:
+            params = SearchParams(q=QUERIES[i % len(QUERIES)], rows=10, facet_fields=fields)
+            return memory._search(loaded, ANONYMOUS, params, compile_params(params))
+
+        return call
+
+    with sessions() as session:
+        count = session.execute(__import__("sqlalchemy").text("select count(*) from dataset"))
+        n = count.scalar_one()
+    print(f"{n:,} datasets (SQLite), {args.calls} calls per case, load {os.getloadavg()[0]:.1f}")
+    print(f"{'endpoint (CPU ms)':18} {'floor ms':>9} {'action ms':>10} {'floor/action':>13}")
+    for label, extra in CASES.items():
+        ours, bare = action(extra), floor(extra)
+        timed(ours, 30)
+        timed(bare, 30)
+        f = timed(bare, args.calls)
+        a = timed(ours, args.calls)
+        print(f"{label:18} {f:9.3f} {a:10.3f} {f / a:13.2f}")
+    if args.profile:
+        prof = cProfile.Profile()
+        ours = action(CASES["search +3 facets"])
+        prof.enable()
+        timed(ours, args.calls)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+    print(f"(load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
