@@ -12,9 +12,9 @@ search index, then times per call, one read session per call as a request has:
   action in a read session (freshness check, paging memo, stored dicts, facet titles) plus the
   response body as orjson bytes.
 
-It prints CPU ms per call (time.process_time: the machine is shared) and the ratio floor/action for `package_search q` (q=<2 Japanese
-characters>, rows=10) and the same with three facets, as bench/api.py's endpoints ask.
-The ratio is load-independent enough to compare before/after; bench/api.py measures HTTP.
+It prints CPU ms per call (time.process_time: the machine is shared) and the ratio
+floor/action for `package_search q` (q=<2 Japanese characters>, rows=10) and the same with
+three facets, as bench/api.py's endpoints ask. bench/api.py measures HTTP.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import orjson  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from app.accounts.actor import ANONYMOUS  # noqa: E402
 from app.api.ckan import package_search as search_action  # noqa: E402
@@ -103,8 +103,7 @@ def main() -> None:
         return call
 
     with sessions() as session:
-        count = session.execute(__import__("sqlalchemy").text("select count(*) from dataset"))
-        n = count.scalar_one()
+        n = session.execute(text("SELECT count(*) FROM dataset")).scalar_one()
     print(f"{n:,} datasets (SQLite), {args.calls} calls per case, load {os.getloadavg()[0]:.1f}")
     print(f"{'endpoint (CPU ms)':18} {'floor ms':>9} {'action ms':>10} {'floor/action':>13}")
     for label, extra in CASES.items():
