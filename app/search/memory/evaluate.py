@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from itertools import repeat
@@ -23,6 +20,7 @@ from pyroaring import BitMap
 
 from app.search.backend import TextMatch
 from app.search.memory.index import EPOCH, MemoryIndex, TextView, pair_key
+from app.search.memory.recent import Recent
 from app.search.query import AnyOf, Clause, Term
 from app.search.text import PREFIX_MARK
 
@@ -202,15 +200,7 @@ ROWS_PER_VALUE = 16
 RECENT = 64
 
 
-class _Recent:
-    def __init__(self, generation: int) -> None:
-        self.generation = generation
-        self.entries: OrderedDict[tuple[int, int, int], tuple[BitMap, dict[str, dict[str, int]]]]
-        self.entries = OrderedDict()
-
-
-_recent: weakref.WeakKeyDictionary[MemoryIndex, _Recent] = weakref.WeakKeyDictionary()
-_recent_lock = threading.Lock()
+_recent: Recent[tuple[BitMap, dict[str, dict[str, int]]]] = Recent(RECENT)
 
 
 def facet_counts(
@@ -220,25 +210,13 @@ def facet_counts(
     left out). The inner dicts may be shared with later calls: do not modify them."""
     names = single + multi
     key = (len(result), result.min(), result.max()) if result else (0, 0, 0)
-    with _recent_lock:
-        recent = _recent.get(index)
-        if recent is None or recent.generation != index.generation:
-            recent = _recent[index] = _Recent(index.generation)
-        entry = recent.entries.get(key)
-        known = entry[1] if entry is not None and entry[0] == result else {}
-        if known:
-            recent.entries.move_to_end(key)
+    entry = _recent.get(index, key)
+    known = entry[1] if entry is not None and entry[0] == result else {}
     missing = [name for name in names if name not in known]
     if not missing:
         return {name: known[name] for name in names}
-    counted = _count(index, result, missing)
-    merged = {**known, **counted}
-    with _recent_lock:
-        if recent.generation == index.generation:
-            recent.entries[key] = (entry[0] if known and entry else BitMap(result), merged)
-            recent.entries.move_to_end(key)
-            while len(recent.entries) > RECENT:
-                recent.entries.popitem(last=False)
+    merged = {**known, **_count(index, result, missing)}
+    _recent.put(index, key, (entry[0] if entry is not None and known else BitMap(result), merged))
     return {name: merged[name] for name in names}
 
 
