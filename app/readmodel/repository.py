@@ -49,20 +49,26 @@ class PageRow(NamedTuple):
     owner_org: str
     private: bool
     state: str
-    package_json: bytes
+    body: bytes
 
 
-def by_ids(session: Session, ids: Sequence[str]) -> dict[str, PageRow]:
-    """Visibility columns and the package dict of these datasets, by id.
+# The stored forms a search page reads (column names, so never user input in the SQL).
+PAGE_FORMS = ("package_json", "v1_json")
+
+
+def by_ids(session: Session, ids: Sequence[str], form: str = "package_json") -> dict[str, PageRow]:
+    """Visibility columns and one stored form (`PAGE_FORMS`) of these datasets, by id.
 
     Every search page reads this, so on the driver's cursor (app.common.driver_sql): the ORM
     round trip cost more than the search itself."""
+    if form not in PAGE_FORMS:
+        raise ValueError(f"not a page form: {form!r}")
     if not ids:
         return {}
     ids = list(dict.fromkeys(ids))
     found = driver_sql.rows(
         session,
-        "SELECT dataset_id, owner_org, private, state, package_json FROM dataset_rendering "
+        f"SELECT dataset_id, owner_org, private, state, {form} FROM dataset_rendering "
         f"WHERE dataset_id IN ({driver_sql.placeholders(len(ids))})",
         ids,
     )
