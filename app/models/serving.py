@@ -14,8 +14,9 @@ from app.models.base import Base
 
 class ServingState(Base):
     """One row (id 1): `context_generation` goes up in every transaction that changes a row the
-    DCAT context is made of (catalogue record, licences, organisations); readers cache the
-    context per generation (app.readmodel.context)."""
+    DCAT context is made of (catalogue record, licences, organisations) or a facet title
+    (categories, measures too); readers cache the context (app.readmodel.context) and the facet
+    titles (app.search.titles) per generation."""
 
     __tablename__ = "serving_state"
 
@@ -36,17 +37,21 @@ class PagingMemo(Base):
     stored_at: Mapped[datetime] = mapped_column(index=True)
 
 
-# Rows the DCAT context is built from (app.dcat_export.service.build_context).
+# Rows the DCAT context is built from (app.dcat_export.service.build_context), and the other
+# rows facet titles come from (app.search.titles).
 _CONTEXT_SOURCES: tuple[type[Base], ...] = ()
 
 
 def _context_sources() -> tuple[type[Base], ...]:
     global _CONTEXT_SOURCES
     if not _CONTEXT_SOURCES:
+        from app.models.measure import Measure
         from app.models.organization import Organization
-        from app.models.reference import Catalog, License
+        from app.models.reference import Catalog, Category, License
 
-        _CONTEXT_SOURCES = (Catalog, License, Organization)
+        # Categories and measures are not in the DCAT context, but their titles are facet
+        # titles that readers cache per this generation too (app.search.titles).
+        _CONTEXT_SOURCES = (Catalog, License, Organization, Category, Measure)
     return _CONTEXT_SOURCES
 
 

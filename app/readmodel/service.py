@@ -261,12 +261,25 @@ def package_jsons(
     """A search page's stored package dicts in `ids` order: (id, bytes) for a stored dataset the
     actor may read, (id, None) for one without a row (render it afresh); unreadable ones are
     left out."""
-    rows = repo.by_ids(session, ids)
+    return _page(session, actor, ids, "package_json")
+
+
+def v1_records(
+    session: Session, actor: Actor, ids: Sequence[str]
+) -> list[tuple[str, bytes | None]]:
+    """A search page's stored native records, as `package_jsons` (the items of /api/v1/search)."""
+    return _page(session, actor, ids, "v1_json")
+
+
+def _page(
+    session: Session, actor: Actor, ids: Sequence[str], form: str
+) -> list[tuple[str, bytes | None]]:
+    rows = repo.by_ids(session, ids, form)
     out: list[tuple[str, bytes | None]] = []
     for dataset_id in ids:
         row = rows.get(dataset_id)
         if row is None:
             out.append((dataset_id, None))
         elif can_read_dataset(actor, row.owner_org, row.private, row.state):
-            out.append((dataset_id, bytes(row.package_json)))
+            out.append((dataset_id, row.body))
     return out

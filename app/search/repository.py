@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.actor import Actor
 from app.accounts.visibility import listed_clause
+from app.common import driver_sql
 from app.models import Category, Dataset, License, Measure, Organization
 from app.models.search import SearchDoc, SearchGone, SearchSource, SearchState
 from app.search.documents import IndexTexts, SearchDocument
@@ -65,9 +66,12 @@ def next_generation(session: Session, *, new_epoch: bool = False) -> int:
 
 
 def state(session: Session) -> tuple[int, int] | None:
-    """(epoch, generation) of the index, None if there is no state row."""
-    row = session.execute(select(SearchState.epoch, SearchState.generation)).first()
-    return None if row is None else (int(row[0]), int(row[1]))
+    """(epoch, generation) of the index, None if there is no state row.
+
+    Read on every search (the memory index's freshness check), so on the driver's cursor:
+    ~15 us instead of ~250 us through the ORM (app.common.driver_sql)."""
+    found = driver_sql.rows(session, "SELECT epoch, generation FROM search_state")
+    return None if not found else (int(found[0][0]), int(found[0][1]))
 
 
 def find_doc(session: Session, dataset_id: str) -> int | None:
@@ -249,6 +253,28 @@ def load_datasets(session: Session, ids: Sequence[str]) -> list[Dataset]:
     ).unique()
     by_id = {ds.id: ds for ds in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def serving_generation(session: Session) -> int | None:
+    """`serving_state.context_generation` (raised by every write to the rows facet titles
+    come from, app.models.serving); None without the row. One driver-level read per search."""
+    found = driver_sql.rows(session, "SELECT context_generation FROM serving_state WHERE id = 1")
+    return None if not found else int(found[0][0])
+
+
+def all_titles(session: Session) -> dict[str, dict[str, str]]:
+    """Every facet value's display title: organisation names, category names, measure ids and
+    licence ids -> title, under the facet field that shows them."""
+    statements: dict[str, Select[str, str]] = {
+        "organization": select(Organization.name, Organization.title),
+        "category": select(Category.name, Category.title),
+        "measure": select(Measure.id, Measure.title),
+        "license_id": select(License.id, License.title),
+    }
+    return {
+        name: {key: title for key, title in session.execute(stmt)}
+        for name, stmt in statements.items()
+    }
 
 
 def titles(session: Session, field_name: str, values: Sequence[str]) -> dict[str, str]:

@@ -18,10 +18,9 @@ from app.accounts.actor import Actor
 from app.datasets import repository as dataset_repo
 from app.datasets.convert import dataset_out
 from app.datasets.schemas import DatasetOut
-from app.datasets.vocab import STANDARD_KINDS
 from app.models import Dataset
 from app.models.dataset import dataset_category, dataset_measure
-from app.search import memory
+from app.search import memory, titles
 from app.search import repository as repo
 from app.search.backend import SearchBackend, TextMatch
 from app.search.compile import (
@@ -37,8 +36,6 @@ from app.search.documents import document, visibility_groups
 from app.search.params import SearchParams, SearchResult
 from app.search.postgres import PostgresBackend
 from app.search.sqlite_fts import SqliteFts5Backend
-
-_KIND_TITLES = {kind.id: kind.title for kind in STANDARD_KINDS}
 
 _BACKENDS: dict[str, SearchBackend] = {
     "sqlite": SqliteFts5Backend(),
@@ -299,12 +296,6 @@ def facet_titles(
     session: Session, facets: dict[str, list[tuple[str, int]]]
 ) -> dict[str, dict[str, str]]:
     """Display titles for facet values that have one (organisation, category, measure,
-    licence, standard-dataset kind); values without a title are left out."""
-    out: dict[str, dict[str, str]] = {}
-    for name, pairs in facets.items():
-        values = [value for value, _count in pairs]
-        if name == "standard_kind":
-            out[name] = {v: _KIND_TITLES[v] for v in values if v in _KIND_TITLES}
-        else:
-            out[name] = repo.titles(session, name, values)
-    return out
+    licence, standard-dataset kind); values without a title are left out. Cached per serving
+    generation (app.search.titles)."""
+    return titles.facet_titles(session, facets)

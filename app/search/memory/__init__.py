@@ -13,17 +13,20 @@ as date ranges, title/name/id sorts), and both are held to the same test suite.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from pyroaring import BitMap
 from sqlalchemy.orm import Session
 
 from app.accounts.actor import Actor
+from app.search.backend import TextMatch
 from app.search.compile import Compiled, facet_columns, rank_facets
 from app.search.cursor import decode_cursor, encode_cursor
 from app.search.documents import visibility_groups
 from app.search.memory.evaluate import SORT_COLUMNS, Matcher, after, facet_counts, ordered
 from app.search.memory.evaluate import to_datetime as _to_datetime
 from app.search.memory.index import MemoryIndex, micros
+from app.search.memory.recent import Recent
 from app.search.memory.registry import configure, ready, status, stop, warm
 from app.search.params import SearchParams, SearchResult
 
@@ -31,6 +34,10 @@ __all__ = ["can_serve", "configure", "search", "served", "status", "stop", "warm
 
 # Searches answered from memory in this process (tests check the path they meant to test).
 served = Counter[str]()
+# The last results per index generation (app.search.memory.recent): Solr's query result cache,
+# exact because any index write moves the generation and a search catches up first.
+RESULTS = 256
+_results: Recent[SearchResult] = Recent(RESULTS)
 
 
 def can_serve(params: SearchParams, compiled: Compiled) -> bool:
@@ -61,8 +68,32 @@ def _search(
         include_private=params.include_private,
         include_drafts=params.include_drafts,
     )
+    match = compiled.match.requiring(groups)
+    # Everything the answer depends on (visibility is in `match`): a search repeated before the
+    # index moves is answered from the last results (a copy: callers may change theirs).
+    key = (
+        match,
+        compiled.exact_title,
+        compiled.facet_fields,
+        compiled.facet_limit,
+        compiled.facet_mincount,
+        params.sort,
+        params.start,
+        params.rows,
+        params.cursor,
+    )
+    known = _results.get(index, key)
+    if known is None:
+        known = _evaluate(index, match, params, compiled)
+        _results.put(index, key, known)
+    return replace(known, ids=list(known.ids), facets={k: list(v) for k, v in known.facets.items()})
+
+
+def _evaluate(
+    index: MemoryIndex, match: TextMatch, params: SearchParams, compiled: Compiled
+) -> SearchResult:
     matcher = Matcher(index)
-    found = matcher.match(compiled.match.requiring(groups))
+    found = matcher.match(match)
     facets: dict[str, list[tuple[str, int]]] = {}
     if compiled.facet_fields:
         single, multi = facet_columns(compiled)

@@ -20,6 +20,7 @@ from pyroaring import BitMap
 
 from app.search.backend import TextMatch
 from app.search.memory.index import EPOCH, MemoryIndex, TextView, pair_key
+from app.search.memory.recent import Recent
 from app.search.query import AnyOf, Clause, Term
 from app.search.text import PREFIX_MARK
 
@@ -183,35 +184,72 @@ def as_array(bitmap: BitMap) -> NDArray[np.uint32]:
     return np.frombuffer(bitmap.to_array(), dtype=np.uint32) if bitmap else np.zeros(0, np.uint32)
 
 
-# A multi-valued facet with up to this many values is counted value by value (cardinality
-# of the result bitmap AND the value's bitmap, ~4 us each at a million documents). Others,
-# and single-valued facets (one gather and bincount over a column), are counted in numpy.
+# A multi-valued facet is counted value by value (cardinality of the value's bitmap AND the
+# counted set, ~4 us each at a million documents) when it has few values for the documents to
+# count, else in numpy over those documents' entries (a gather and a bincount, ~0.1-0.2 us per
+# document, bench/results/search-api-2026-12-01-s5.txt): by rows when the documents to count
+# are fewer than ROWS_PER_VALUE per value. Single-valued facets are always one gather and
+# bincount over a column. Either way, when the result holds most documents the ones outside
+# it are counted instead and taken from the totals.
 ENUM_MAX_VALUES = 512
+ROWS_PER_VALUE = 16
+# Facet counts of the last RECENT result sets per index and generation: a repeated search
+# (the same query, a page past the first, browsing without a query, where the result is
+# everything the actor may see) counts nothing. Looked up by the result's size and bounds and
+# confirmed by bitmap equality (exact; a few microseconds even at a million documents).
+RECENT = 64
+
+
+_recent: Recent[tuple[BitMap, dict[str, dict[str, int]]]] = Recent(RECENT)
 
 
 def facet_counts(
     index: MemoryIndex, result: BitMap, single: list[str], multi: list[str]
 ) -> dict[str, dict[str, int]]:
-    """Facet value counts over `result`."""
+    """Facet value counts over `result`: facet field -> value -> documents (values with none
+    left out). The inner dicts may be shared with later calls: do not modify them."""
+    names = single + multi
+    key = (len(result), result.min(), result.max()) if result else (0, 0, 0)
+    entry = _recent.get(index, key)
+    known = entry[1] if entry is not None and entry[0] == result else {}
+    missing = [name for name in names if name not in known]
+    if not missing:
+        return {name: known[name] for name in names}
+    merged = {**known, **_count(index, result, missing)}
+    _recent.put(index, key, (entry[0] if entry is not None and known else BitMap(result), merged))
+    return {name: merged[name] for name in names}
+
+
+def _count(index: MemoryIndex, result: BitMap, names: list[str]) -> dict[str, dict[str, int]]:
+    # Over the documents outside the result when they are fewer (totals minus those).
+    outside = len(result) * 2 > len(index.all)
+    counted = index.all - result if outside else result
     counts: dict[str, dict[str, int]] = {}
     by_rows: list[str] = []
-    for name in single + multi:
-        facet = index.single[name] if name in index.single else index.multi[name]
-        if name in index.single or len(facet.values.values) > ENUM_MAX_VALUES:
+    for name in names:
+        facet = index.single.get(name) or index.multi[name]
+        values = facet.values.values
+        if (
+            name in index.single
+            or len(values) > ENUM_MAX_VALUES
+            or len(counted) < ROWS_PER_VALUE * len(values)
+        ):
             by_rows.append(name)
             continue
-        counts[name] = {}
-        for value in facet.values.values:
+        found: dict[str, int] = {}
+        totals = facet.totals
+        for code, value in enumerate(values):
             docs = index.value_docs(name, value)
-            n = result.intersection_cardinality(docs) if docs else 0
+            n = docs.intersection_cardinality(counted) if docs else 0
+            if outside:
+                n = int(totals[code]) - n
             if n:
-                counts[name][value] = n
+                found[value] = n
+        counts[name] = found
     if by_rows:
-        # Over the documents outside the result when they are fewer (totals minus those).
-        outside = len(result) * 2 > len(index.all)
-        slots = as_array(index.all - result) if outside else as_array(result)
+        slots = as_array(counted)
         for name in by_rows:
-            facet = index.single[name] if name in index.single else index.multi[name]
+            facet = index.single.get(name) or index.multi[name]
             tally = facet.count(slots)
             counts[name] = facet.named(facet.totals - tally if outside else tally)
     return counts
