@@ -181,8 +181,21 @@ def rebuild(session: Session, settings: Settings | None = None, batch: int = 500
 # --------------------------------------------------------------------------- reads
 
 
-def _visible(session: Session, actor: Actor, ref: str, *columns: Any) -> Any:
-    row = repo.by_ref(session, ref, columns)
+_T = R.__table__.c
+# One statement per surface, built at import (repo.by_ref_statement says why).
+_PACKAGE = repo.by_ref_statement(_T.package_json)
+_V1 = repo.by_ref_statement(_T.revision, _T.metadata_modified, _T.v1_json)
+_TURTLE = repo.by_ref_statement(
+    _T.revision,
+    _T.metadata_modified,
+    _T.dcat_turtle,
+    _T.dcat_context,
+    context.generation_column(core=True).label("context_generation"),
+)
+
+
+def _visible(session: Session, actor: Actor, ref: str, statement: Any) -> Any:
+    row = repo.by_ref(session, ref, statement)
     if row is not None and not can_read_dataset(actor, row.owner_org, row.private, row.state):
         # As the fresh path: private datasets are indistinguishable from missing ones.
         raise NotFound(f"Dataset {ref!r} not found")
@@ -191,7 +204,7 @@ def _visible(session: Session, actor: Actor, ref: str, *columns: Any) -> Any:
 
 def package_json(session: Session, actor: Actor, ref: str) -> bytes | None:
     """The stored CKAN package dict of a dataset the actor may read; NotFound if they may not."""
-    row = _visible(session, actor, ref, R.package_json)
+    row = _visible(session, actor, ref, _PACKAGE)
     return None if row is None else bytes(row.package_json)
 
 
@@ -205,7 +218,7 @@ class Stored:
 
 def v1_record(session: Session, actor: Actor, ref: str) -> Stored | None:
     """The stored native record (with what its ETag and Last-Modified are made of)."""
-    row = _visible(session, actor, ref, R.revision, R.metadata_modified, R.v1_json)
+    row = _visible(session, actor, ref, _V1)
     if row is None:
         return None
     return Stored(row.dataset_id, row.revision, row.metadata_modified, bytes(row.v1_json))
@@ -215,16 +228,7 @@ def dcat_turtle(session: Session, actor: Actor, ref: str, settings: Settings) ->
     """The stored Turtle document, if it was rendered with the context readers with `settings`
     have now (cached per generation, app.readmodel.context); deleted datasets are gone from
     Linked Data for everyone (NotFound), as on the fresh path."""
-    row = _visible(
-        session,
-        actor,
-        ref,
-        R.revision,
-        R.metadata_modified,
-        R.dcat_turtle,
-        R.dcat_context,
-        context.generation_column().label("context_generation"),
-    )
+    row = _visible(session, actor, ref, _TURTLE)
     if row is None:
         return None
     if row.state == "deleted":
