@@ -69,14 +69,24 @@ class Gate:
             raise self._refuse()
         semaphores = [s for s in (self._writes if write else None, self._all) if s is not None]
         taken: list[anyio.Semaphore] = []
-        self.waiting += 1
-        try:
-            with anyio.move_on_after(self.queue_timeout):
-                for semaphore in semaphores:  # the write slot first: a waiting writer
-                    await semaphore.acquire()  # must not hold a reader's place
-                    taken.append(semaphore)
-        finally:
-            self.waiting -= 1
+        # Free places are taken at once, without a timeout scope or a trip round the event loop
+        # (~30 us a request); anyio hands a released place straight to a waiter, so this never
+        # jumps the queue.
+        for semaphore in semaphores:  # the write slot first: a waiting writer
+            try:  # must not hold a reader's place
+                semaphore.acquire_nowait()
+            except anyio.WouldBlock:
+                break
+            taken.append(semaphore)
+        if len(taken) < len(semaphores):
+            self.waiting += 1
+            try:
+                with anyio.move_on_after(self.queue_timeout):
+                    for semaphore in semaphores[len(taken) :]:
+                        await semaphore.acquire()
+                        taken.append(semaphore)
+            finally:
+                self.waiting -= 1
         try:
             if len(taken) < len(semaphores):
                 raise self._refuse()
