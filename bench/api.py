@@ -422,12 +422,113 @@ def row(label: str, mine: dict[str, float], floor: dict[str, float]) -> str:
     )
 
 
+def serve_and_measure(args: argparse.Namespace, workers: int, url: str, folder: Path) -> None:
+    """One catalogue server and one floor with `workers` processes each, measured."""
+    port = free_port()
+    ours = start_ours(port, url, workers, "", args.access_log)
+    base = f"http://127.0.0.1:{port}"
+    floor_proc = None
+    try:
+        wait_up(base + "/healthz", 180)
+        names = [f"bench-{i:07d}" for i in range(0, args.n, max(1, args.n // 200))][:200]
+        plans: dict[str, list[str]] = {}
+        for label, template in ENDPOINTS.items():
+            if args.only and label not in args.only:
+                continue
+            if "{name}" in template:
+                plans[label] = [template.format(name=name) for name in names]
+            elif "{q}" in template:
+                plans[label] = [template.format(q=quote(q)) for q in QUERIES]
+            else:
+                plans[label] = [template]
+        # Let the memory search index load before measuring (it loads in the background).
+        for paths in plans.values():
+            for path in paths[:3]:
+                fetch(base + path)
+        time.sleep(2)
+        bodies: dict[str, tuple[str, str]] = {}
+        for label, paths in plans.items():
+            status, media, body = fetch(base + paths[0])
+            if status != 200:
+                raise SystemExit(f"{label}: {paths[0]} answered {status}: {body[:300]!r}")
+            bodies[floor_route(label)] = (body.hex(), media.split(";")[0])
+        body_file = folder / "bodies.json"
+        body_file.write_text(json.dumps(bodies), encoding="utf-8")
+        (folder / "floor_app.py").write_text(FLOOR_APP, encoding="utf-8")
+        floor_port = free_port()
+        floor_proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "floor_app:create_app",
+                "--factory",
+                "--port",
+                str(floor_port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=folder,
+            env={**os.environ, "FLOOR_BODIES": str(body_file)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        floor_base = f"http://127.0.0.1:{floor_port}"
+        wait_up(floor_base + next(iter(bodies)), 120)
+
+        print("rate limits off; cpu ms = server CPU (utime+stime, all processes) per request")
+        print(HEADER)
+        floors: dict[str, dict[str, float]] = {}
+        for label, paths in plans.items():
+            mine = measured(base, ours.pid, paths, args, folder)
+            floor = floors[label] = measured(
+                floor_base, floor_proc.pid, [floor_route(label)], args, folder
+            )
+            print(row(label, mine, floor), flush=True)
+        # Memory per process after the load (the memory search index loaded): with
+        # --workers N, uvicorn's supervisor and its N worker processes.
+        pids = children(ours.pid) if workers > 1 else []
+        sizes = ", ".join(f"{rss_mib(pid):.0f}" for pid in pids)
+        print(
+            f"RSS after load: server process {rss_mib(ours.pid):.0f} MiB"
+            + (f"; workers {sizes} MiB" if pids else "")
+        )
+        stop(ours)
+        if args.limits:
+            # The same endpoints with the rate limiter counting every request (`limits`
+            # moving window, the production strategy) at a ceiling wrk stays under.
+            ours = start_ours(port, url, workers, args.limits, args.access_log)
+            wait_up(base + "/healthz", 180)
+            for paths in plans.values():
+                fetch(base + paths[0])
+            time.sleep(2)
+            print(f"rate limits on ({args.limits} per IP and per token), floor as above")
+            print(HEADER)
+            for label, paths in plans.items():
+                if label == "healthz":
+                    continue  # exempt from the limits
+                mine = measured(base, ours.pid, paths, args, folder)
+                print(row(label, mine, floors[label]), flush=True)
+    finally:
+        stop(ours)
+        stop(floor_proc)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10_000, help="datasets in the catalogue")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers, both apps")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="uvicorn workers, both apps; "
+        "several values run one after the other on the same catalogue",
+    )
     parser.add_argument("--only", nargs="*", help="endpoint names to run (default: all)")
     parser.add_argument(
         "--database",
@@ -484,101 +585,15 @@ def main() -> None:
             how = "all through the dataset service"
         print(
             f"catalogue of {args.n:,} datasets built in {time.perf_counter() - started:.0f} s: "
-            f"{how} ({url.split(':', 1)[0]}, {args.workers} worker(s), {args.connections} "
+            f"{how} ({url.split(':', 1)[0]}, {args.connections} "
             f"connections, {args.seconds} s per endpoint, access log "
             f"{'on' if args.access_log else 'off'})"
         )
 
-        port = free_port()
-        ours = start_ours(port, url, args.workers, "", args.access_log)
-        base = f"http://127.0.0.1:{port}"
-        floor_proc = None
         try:
-            wait_up(base + "/healthz", 180)
-            names = [f"bench-{i:07d}" for i in range(0, args.n, max(1, args.n // 200))][:200]
-            plans: dict[str, list[str]] = {}
-            for label, template in ENDPOINTS.items():
-                if args.only and label not in args.only:
-                    continue
-                if "{name}" in template:
-                    plans[label] = [template.format(name=name) for name in names]
-                elif "{q}" in template:
-                    plans[label] = [template.format(q=quote(q)) for q in QUERIES]
-                else:
-                    plans[label] = [template]
-            # Let the memory search index load before measuring (it loads in the background).
-            for paths in plans.values():
-                for path in paths[:3]:
-                    fetch(base + path)
-            time.sleep(2)
-            bodies: dict[str, tuple[str, str]] = {}
-            for label, paths in plans.items():
-                status, media, body = fetch(base + paths[0])
-                if status != 200:
-                    raise SystemExit(f"{label}: {paths[0]} answered {status}: {body[:300]!r}")
-                bodies[floor_route(label)] = (body.hex(), media.split(";")[0])
-            body_file = folder / "bodies.json"
-            body_file.write_text(json.dumps(bodies), encoding="utf-8")
-            (folder / "floor_app.py").write_text(FLOOR_APP, encoding="utf-8")
-            floor_port = free_port()
-            floor_proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "floor_app:create_app",
-                    "--factory",
-                    "--port",
-                    str(floor_port),
-                    "--workers",
-                    str(args.workers),
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=folder,
-                env={**os.environ, "FLOOR_BODIES": str(body_file)},
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            floor_base = f"http://127.0.0.1:{floor_port}"
-            wait_up(floor_base + next(iter(bodies)), 120)
-
-            print("rate limits off; cpu ms = server CPU (utime+stime, all processes) per request")
-            print(HEADER)
-            floors: dict[str, dict[str, float]] = {}
-            for label, paths in plans.items():
-                mine = measured(base, ours.pid, paths, args, folder)
-                floor = floors[label] = measured(
-                    floor_base, floor_proc.pid, [floor_route(label)], args, folder
-                )
-                print(row(label, mine, floor), flush=True)
-            # Memory per process after the load (the memory search index loaded): with
-            # --workers N, uvicorn's supervisor and its N worker processes.
-            workers = children(ours.pid) if args.workers > 1 else []
-            sizes = ", ".join(f"{rss_mib(pid):.0f}" for pid in workers)
-            print(
-                f"RSS after load: server process {rss_mib(ours.pid):.0f} MiB"
-                + (f"; workers {sizes} MiB" if workers else "")
-            )
-            stop(ours)
-            if args.limits:
-                # The same endpoints with the rate limiter counting every request (`limits`
-                # moving window, the production strategy) at a ceiling wrk stays under.
-                ours = start_ours(port, url, args.workers, args.limits, args.access_log)
-                wait_up(base + "/healthz", 180)
-                for paths in plans.values():
-                    fetch(base + paths[0])
-                time.sleep(2)
-                print(f"rate limits on ({args.limits} per IP and per token), floor as above")
-                print(HEADER)
-                for label, paths in plans.items():
-                    if label == "healthz":
-                        continue  # exempt from the limits
-                    mine = measured(base, ours.pid, paths, args, folder)
-                    print(row(label, mine, floors[label]), flush=True)
+            for workers in args.workers:
+                serve_and_measure(args, workers, url, folder)
         finally:
-            stop(ours)
-            stop(floor_proc)
             if cluster is not None:
                 cluster.stop()
     print(

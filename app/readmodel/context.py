@@ -40,6 +40,11 @@ def generation(session: Session) -> int | None:
     return session.scalar(select(generation_column()))
 
 
+def cached(settings: Settings, known: int | None) -> tuple[Context, str] | None:
+    """The cached (context, digest) for `settings`' base URI at generation `known`, if built."""
+    return None if known is None else _cache.get((settings.base_uri, known))
+
+
 def reader_context(
     session: Session, settings: Settings, known: int | None = None
 ) -> tuple[Context, str]:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, String, bindparam, delete, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    String,
+    bindparam,
+    delete,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.models import Dataset, dataset_category, dataset_measure
@@ -45,7 +55,7 @@ def by_ref_statement(*columns: ColumnElement[Any]) -> Select[Any]:
     )
 
 
-def by_ref(session: Session, ref: str, statement: Select[Any]) -> Row[Any] | None:
+def by_ref(session: Session | Connection, ref: str, statement: Select[Any]) -> Row[Any] | None:
     """The row of `statement` (from `by_ref_statement`) for the dataset with that id or name;
     None when there is no row, or when the ref is one dataset's id and another's name (the
     fresh path decides those as it always has)."""
