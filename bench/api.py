@@ -478,7 +478,7 @@ def serve_and_measure(args: argparse.Namespace, workers: int, url: str, folder: 
         floor_base = f"http://127.0.0.1:{floor_port}"
         wait_up(floor_base + next(iter(bodies)), 120)
 
-        print("rate limits off; cpu ms = server CPU (utime+stime, all processes) per request")
+        print(f"{workers} worker(s); rate limits off; cpu ms = server CPU per request")
         print(HEADER)
         floors: dict[str, dict[str, float]] = {}
         for label, paths in plans.items():
