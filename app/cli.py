@@ -85,6 +85,9 @@ def serve(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="log every request (uvicorn's access log, ~2-5% of a read)")
+    ] = True,
 ) -> None:
     """Serve the web site and the APIs."""
     import os
@@ -104,6 +107,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        access_log=access_log,
         timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )
 

@@ -9,6 +9,9 @@ from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from app.accounts import passwords
 from app.api import dcat as dcat_api
@@ -36,6 +39,12 @@ from app.web.staff import resource_routes as staff_resource_routes
 from app.web.staff import routes as staff_routes
 from app.web.staff import upload_routes
 from app.web.staff.csrf import CsrfMiddleware
+
+_HEALTHY = b'{"status":"ok"}'
+
+
+async def _healthz(_request: Request) -> Response:
+    return Response(_HEALTHY, media_type="application/json")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -110,13 +119,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dcat_dump.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     hot_reads.install(app)  # in front of the routes above: stored rows, one thread hop
+    # First of all: a liveness probe costs one route match and no thread hop (a sync FastAPI
+    # route took ~0.8 ms of CPU per call for its worker-thread hop).
+    app.router.routes.insert(
+        0, Route("/healthz", _healthz, methods=["GET"], include_in_schema=False)
+    )
     web_errors.install(app)
     staff_auth.install(app)
     ckan_envelope.install_fallbacks(app, settings)  # wraps the web layer's
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> JSONResponse:

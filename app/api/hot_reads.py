@@ -6,9 +6,11 @@ added dependency solving, an exit stack and four thread hops (handler, commit, c
 actor dependency) around it (py-spy profile in bench/results/api-serving-2026-12-01.txt).
 
 These Starlette routes sit in front of the FastAPI ones and answer only from a stored row: one
-admission to the database gate, one thread hop that opens a read session, authenticates a token
-if there is one (none: anonymous, no query), reads the row with the visibility columns, commits
-and closes. The app's middleware and exception handlers apply as to any route, so rate limits,
+admission to the database gate, then (on the event loop on SQLite, one thread hop on PostgreSQL)
+one read transaction that reads the row with the visibility columns by a prebuilt statement. An
+anonymous caller's transaction is on a Core connection; a caller with a token gets a read
+session that authenticates it (401s and the deferred `last_used` write as elsewhere).
+The app's middleware and exception handlers apply as to any route, so rate limits,
 HEAD, request guards, 503s and the error envelopes are those of the regular route.
 
 package_search by GET runs the action itself here (its results are stored dicts already).
@@ -22,7 +24,7 @@ transaction).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import FastAPI
@@ -32,7 +34,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
-from app.accounts.actor import Actor
+from app.accounts.actor import ANONYMOUS, Actor
 from app.accounts.service import authenticate_token
 from app.api.auth import token_from_headers
 from app.api.ckan import package_search as search_action
@@ -40,7 +42,7 @@ from app.api.ckan.envelope import JSONBody, help_url, success
 from app.api.ckan.params import ActionRequest, data_dict, query_dict
 from app.api.ckan.registry import ActionContext
 from app.api.dcat import respond
-from app.api.sessions import run_read
+from app.api.sessions import run_read, run_read_core
 from app.api.v1.datasets import _http_date, etag_of
 from app.config import Settings
 from app.dcat.formats import split_ext
@@ -49,6 +51,7 @@ from app.readmodel.render import TURTLE
 
 # Set in the scope of a request the lean path hands on: the lean routes then match nothing.
 SKIP = "catalog.lean_skip"
+T = TypeVar("T")
 
 
 class _Fallthrough(Exception):
@@ -99,14 +102,22 @@ def _single(scope: Scope, *names: str) -> bool:
     return len(found) == 1 and found[0].strip()[:1] not in ("[", "{", "")
 
 
+async def _stored(request: Request, read: Callable[[Any, Actor], T]) -> T:
+    """`read(db, actor)` in one read transaction: on a Core connection for an anonymous
+    caller (no ORM session needed, run_read_core says why), in a session when there is a
+    token to authenticate (401s and its deferred `last_used` write as on every route)."""
+    if token_from_headers(request) is None:
+        try:
+            return await run_read_core(request, lambda conn: read(conn, ANONYMOUS))
+        except readmodel.ContextNotCached:
+            pass  # the first .ttl of a generation: the session path builds the context
+    return await run_read(request, lambda session: read(session, _actor(session, request)))
+
+
 async def package_show(request: Request) -> Response:
     ref = request.query_params.get("id") or request.query_params.get("name_or_id") or ""
     settings: Settings = request.app.state.settings
-
-    def work(session: Session) -> bytes | None:
-        return readmodel.package_json(session, _actor(session, request), ref)
-
-    stored = await run_read(request, work)
+    stored = await _stored(request, lambda db, actor: readmodel.package_json(db, actor, ref))
     if stored is None:
         raise _Fallthrough
     head = {"help": help_url(settings, "package_show"), "success": True}
@@ -115,11 +126,7 @@ async def package_show(request: Request) -> Response:
 
 async def v1_dataset(request: Request) -> Response:
     ref: str = request.path_params["ref"]
-
-    def work(session: Session) -> readmodel.Stored | None:
-        return readmodel.v1_record(session, _actor(session, request), ref)
-
-    stored = await run_read(request, work)
+    stored = await _stored(request, lambda db, actor: readmodel.v1_record(db, actor, ref))
     if stored is None:
         raise _Fallthrough
     tag = etag_of(stored.dataset_id, stored.revision)
@@ -132,11 +139,9 @@ async def v1_dataset(request: Request) -> Response:
 async def dataset_turtle(request: Request) -> Response:
     stem, _fmt = split_ext(request.path_params["ref"])
     settings: Settings = request.app.state.settings
-
-    def work(session: Session) -> readmodel.Stored | None:
-        return readmodel.dcat_turtle(session, _actor(session, request), stem, settings)
-
-    stored = await run_read(request, work)
+    stored = await _stored(
+        request, lambda db, actor: readmodel.dcat_turtle(db, actor, stem, settings)
+    )
     if stored is None:
         raise _Fallthrough
     location = f"/dataset/{stored.dataset_id}.{TURTLE.ext}"

@@ -26,14 +26,23 @@ _cache: dict[tuple[str, int], tuple[Context, str]] = {}
 _lock = threading.Lock()
 
 
-def generation_column() -> ScalarSelect[int]:
-    """The current generation as a scalar subquery (to read it with another query's row)."""
+def generation_column(*, core: bool = False) -> ScalarSelect[int]:
+    """The current generation as a scalar subquery (to read it with another query's row);
+    `core`: on the table's columns, so that a Core statement stays off the ORM's compile path."""
+    if core:
+        table = ServingState.__table__
+        return select(table.c.context_generation).where(table.c.id == 1).scalar_subquery()
     return select(ServingState.context_generation).where(ServingState.id == 1).scalar_subquery()
 
 
 def generation(session: Session) -> int | None:
     """The current generation; None on a database without the row (never cached then)."""
     return session.scalar(select(generation_column()))
+
+
+def cached(settings: Settings, known: int | None) -> tuple[Context, str] | None:
+    """The cached (context, digest) for `settings`' base URI at generation `known`, if built."""
+    return None if known is None else _cache.get((settings.base_uri, known))
 
 
 def reader_context(

@@ -5,8 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, delete, insert, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    String,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
 
 from app.common import driver_sql
 from app.models import Dataset, dataset_category, dataset_measure
@@ -45,15 +57,25 @@ def delete_all(session: Session) -> None:
     session.execute(delete(R))
 
 
-def by_ref(
-    session: Session, ref: str, columns: Sequence[InstrumentedAttribute[Any]]
-) -> Row[Any] | None:
-    """The visibility columns then `columns` of the dataset with that id or name; None when
-    there is no row, or when the ref is one dataset's id and another's name (the fresh path
-    decides those as it always has)."""
-    rows = session.execute(
-        select(*VISIBILITY, *columns).where(or_(R.dataset_id == ref, R.name == ref)).limit(2)
-    ).all()
+def by_ref_statement(*columns: ColumnElement[Any]) -> Select[Any]:
+    """SELECT the visibility columns then `columns` of the dataset whose id or name is the bound
+    parameter `ref` (at most 2 rows). Build it once, at import: building and ORM-compiling this
+    per request cost ~250 us of the ~60 us the query itself takes (bench/results/api-*-s5.txt).
+    Core table columns, so the ORM's per-execution compile state is skipped too."""
+    table = R.__table__
+    ref = bindparam("ref", type_=String())
+    return (
+        select(*(table.c[c.key] for c in VISIBILITY), *columns)
+        .where(or_(table.c.dataset_id == ref, table.c.name == ref))
+        .limit(2)
+    )
+
+
+def by_ref(session: Session | Connection, ref: str, statement: Select[Any]) -> Row[Any] | None:
+    """The row of `statement` (from `by_ref_statement`) for the dataset with that id or name;
+    None when there is no row, or when the ref is one dataset's id and another's name (the
+    fresh path decides those as it always has)."""
+    rows = session.execute(statement, {"ref": ref}).all()
     return rows[0] if len(rows) == 1 else None
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Connection, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -201,17 +201,35 @@ def rebuild(session: Session, settings: Settings | None = None, batch: int = 500
 # --------------------------------------------------------------------------- reads
 
 
-def _visible(session: Session, actor: Actor, ref: str, *columns: Any) -> Any:
-    row = repo.by_ref(session, ref, columns)
+_T = R.__table__.c
+# One statement per surface, built at import (repo.by_ref_statement says why).
+_PACKAGE = repo.by_ref_statement(_T.package_json)
+_V1 = repo.by_ref_statement(_T.revision, _T.metadata_modified, _T.v1_json)
+_TURTLE = repo.by_ref_statement(
+    _T.revision,
+    _T.metadata_modified,
+    _T.dcat_turtle,
+    _T.dcat_context,
+    context.generation_column(core=True).label("context_generation"),
+)
+
+
+class ContextNotCached(Exception):
+    """`dcat_turtle` on a Core connection found no cached DCAT context: building one needs an
+    ORM session, so call it again with one."""
+
+
+def _visible(session: Session | Connection, actor: Actor, ref: str, statement: Any) -> Any:
+    row = repo.by_ref(session, ref, statement)
     if row is not None and not can_read_dataset(actor, row.owner_org, row.private, row.state):
         # As the fresh path: private datasets are indistinguishable from missing ones.
         raise NotFound(f"Dataset {ref!r} not found")
     return row
 
 
-def package_json(session: Session, actor: Actor, ref: str) -> bytes | None:
+def package_json(session: Session | Connection, actor: Actor, ref: str) -> bytes | None:
     """The stored CKAN package dict of a dataset the actor may read; NotFound if they may not."""
-    row = _visible(session, actor, ref, R.package_json)
+    row = _visible(session, actor, ref, _PACKAGE)
     return None if row is None else bytes(row.package_json)
 
 
@@ -223,33 +241,33 @@ class Stored:
     body: bytes
 
 
-def v1_record(session: Session, actor: Actor, ref: str) -> Stored | None:
+def v1_record(session: Session | Connection, actor: Actor, ref: str) -> Stored | None:
     """The stored native record (with what its ETag and Last-Modified are made of)."""
-    row = _visible(session, actor, ref, R.revision, R.metadata_modified, R.v1_json)
+    row = _visible(session, actor, ref, _V1)
     if row is None:
         return None
     return Stored(row.dataset_id, row.revision, row.metadata_modified, bytes(row.v1_json))
 
 
-def dcat_turtle(session: Session, actor: Actor, ref: str, settings: Settings) -> Stored | None:
+def dcat_turtle(
+    session: Session | Connection, actor: Actor, ref: str, settings: Settings
+) -> Stored | None:
     """The stored Turtle document, if it was rendered with the context readers with `settings`
     have now (cached per generation, app.readmodel.context); deleted datasets are gone from
-    Linked Data for everyone (NotFound), as on the fresh path."""
-    row = _visible(
-        session,
-        actor,
-        ref,
-        R.revision,
-        R.metadata_modified,
-        R.dcat_turtle,
-        R.dcat_context,
-        context.generation_column().label("context_generation"),
-    )
+    Linked Data for everyone (NotFound), as on the fresh path. On a Core connection, raises
+    ContextNotCached when that context is not cached yet."""
+    row = _visible(session, actor, ref, _TURTLE)
     if row is None:
         return None
     if row.state == "deleted":
         raise NotFound(f"Dataset {ref!r} not found")
-    _ctx, digest = context.reader_context(session, settings, row.context_generation)
+    if isinstance(session, Session):
+        _ctx, digest = context.reader_context(session, settings, row.context_generation)
+    else:
+        hit = context.cached(settings, row.context_generation)
+        if hit is None:
+            raise ContextNotCached
+        _ctx, digest = hit
     if row.dcat_context != digest:
         return None
     return Stored(row.dataset_id, row.revision, row.metadata_modified, bytes(row.dcat_turtle))
