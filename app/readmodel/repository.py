@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, or_, select
+from sqlalchemy import Row, delete, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.models import Dataset, dataset_category, dataset_measure
@@ -29,6 +29,15 @@ def delete_one(session: Session, dataset_id: str) -> None:
 
 def delete_all(session: Session) -> None:
     session.execute(delete(R))
+
+
+def dataset_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Dataset)) or 0
+
+
+def delete_orphans(session: Session) -> None:
+    """Rows whose dataset is gone (purged while no writer removed its row)."""
+    session.execute(delete(R).where(~exists().where(Dataset.id == R.dataset_id)))
 
 
 def by_ref(
