@@ -19,7 +19,6 @@ from app.common.bounds import MAX_INTEGER
 from app.db import session_scope
 from app.dcat.context import Context
 from app.dcat.formats import DUMP_FORMATS, HTML, Format, split_ext
-from app.dcat.stream import gzip_stream, stream
 from app.dcat.vocab import vocab_document, vocab_html, vocab_modified
 from app.dcat_export import dump as stored_dump
 from app.dcat_export import service as svc
@@ -31,11 +30,8 @@ router = APIRouter(tags=["linked data"])
 
 
 def _dump_body(sessions: sessionmaker[Session], ctx: Context, fmt: Format) -> Iterator[bytes]:
-    if fmt.ext == "nt":
-        # Stored per-dataset N-Triples from the read model (no ORM on this path).
-        yield from (piece for _count, piece in stored_dump.gzip_ntriples(sessions, ctx))
-        return
-    yield from gzip_stream(stream(fmt, ctx.plan_ns, svc.export_chunks(sessions, ctx)))
+    # Stored per-dataset texts from the read model (no ORM on this path).
+    yield from (piece for _count, piece in stored_dump.gzip_dump(sessions, ctx, fmt))
 
 
 # Streamed bodies are sent after the handler returns, so these handlers use short sessions of

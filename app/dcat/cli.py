@@ -16,8 +16,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker, session_scope
 from app.dcat.formats import DUMP_FORMATS
-from app.dcat.stream import gzip_stream, stream
-from app.dcat.triples import Triple
 from app.dcat_export import dump
 from app.dcat_export import service as svc
 
@@ -50,24 +48,13 @@ def export(
     with Progress(*columns, console=console, disable=str(target) == "-") as progress:
         task = progress.add_task("export", total=total)
 
-        def counted(chunks: Iterator[list[Triple]]) -> Iterator[list[Triple]]:
-            yield next(chunks)  # the root catalogue, measures and categories
-            for chunk in chunks:
-                progress.advance(task)
-                yield chunk
-
         def stored(parts: Iterator[tuple[int, bytes]]) -> Iterator[bytes]:
             for count, piece in parts:
                 progress.advance(task, count)
                 yield piece
 
-        if chosen.ext == "nt":
-            # Stored per-dataset N-Triples from the read model (no ORM on this path).
-            pieces = stored(dump.gzip_ntriples(sessions, ctx))
-        else:
-            pieces = gzip_stream(
-                stream(chosen, ctx.plan_ns, counted(svc.export_chunks(sessions, ctx)))
-            )
+        # Stored per-dataset texts from the read model (no ORM on this path).
+        pieces = stored(dump.gzip_dump(sessions, ctx, chosen))
         if str(target) == "-":
             for piece in pieces:
                 sys.stdout.buffer.write(piece)

@@ -37,3 +37,6 @@ class DatasetRendering(Base):
     # .DumpForm); NULL for rows stored before revision 0008_dumpnt, until their next write or
     # `catalog readmodel rebuild`.
     dcat_nt_dump: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The same triples for the Turtle and JSON-LD dumps, in the same layout (0011_dumpforms).
+    dcat_ttl_dump: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    dcat_jsonld_dump: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

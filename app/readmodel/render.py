@@ -12,6 +12,7 @@ import struct
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 import orjson
 
@@ -22,7 +23,7 @@ from app.dcat.codec import Emission
 from app.dcat.context import Context
 from app.dcat.formats import BY_EXT, Format
 from app.dcat.namespaces import DCAT
-from app.dcat.stream import NTriplesWriter, render
+from app.dcat.stream import JsonLdWriter, NTriplesWriter, TurtleWriter, render
 from app.dcat.triples import Iri, Triple
 
 TURTLE = BY_EXT["ttl"]
@@ -44,13 +45,24 @@ def dcat_document(ds: DatasetOut, ctx: Context, fmt: Format = TURTLE) -> bytes:
     return dcat_forms(ds, ctx, fmt)[0]
 
 
-def dcat_forms(ds: DatasetOut, ctx: Context, fmt: Format = TURTLE) -> tuple[bytes, bytes]:
-    """The DCAT document in `fmt` and the dump form (`dcat_nt_dump`), from one mapping pass
-    for the document's triples and one for the dump's own triples."""
+def dcat_forms(
+    ds: DatasetOut, ctx: Context, fmt: Format = TURTLE
+) -> tuple[bytes, dict[str, bytes]]:
+    """The DCAT document in `fmt` and the dump forms (column name -> stored value, see
+    DUMP_COLUMNS), from one mapping pass for the document's triples and one for the dump's
+    own triples."""
     full = Emission()
     node = documents.dataset(ds, ctx, full)
     triples = full.take()
-    return render(fmt, ctx.plan_ns, triples), _dump_form(ds, ctx, node, triples, full.seen)
+    return _document(fmt, ctx, triples), _dump_forms(ds, ctx, node, triples, full.seen)
+
+
+def _document(fmt: Format, ctx: Context, triples: list[Triple]) -> bytes:
+    if fmt is TURTLE:
+        # What `render` gives, from a kept writer (a new one builds its name table first).
+        ttl = _writers(ctx.plan_ns)[1]
+        return (ttl.header() + ttl.chunk(triples)).encode("utf-8")
+    return render(fmt, ctx.plan_ns, triples)
 
 
 def context_digest(ctx: Context) -> str:
@@ -65,14 +77,21 @@ def context_digest(ctx: Context) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 
 
-# The gzip-ready form of a dataset's N-Triples kept for the full dump (`dcat_nt_dump`):
-#   >III header: CRC-32 and byte length of the dataset's own triples (N-Triples, UTF-8), and
-#   the length of their deflate fragment; the fragment (raw deflate, ended by a full flush, so
-#   fragments of many datasets concatenate into one deflate stream); then the N-Triples of the
-#   shared nodes the dataset describes (publisher, licence, concepts...), uncompressed, which
-#   the dump writes once per export.
+# The gzip-ready forms of a dataset's triples kept for the full dumps, one column per format
+# (DUMP_COLUMNS), each laid out as:
+#   >III header: CRC-32 and byte length of the dataset's own text (its own triples and the root
+#   catalogue's `dcat:dataset` link to it, UTF-8), and the length of their deflate fragment;
+#   the fragment (raw deflate, ended by a full flush, so fragments of many datasets concatenate
+#   into one deflate stream); then the shared nodes the dataset describes (publisher, licence,
+#   concepts...), uncompressed, one unit a line, which the dump writes once per export:
+#   N-Triples lines for `nt` and `ttl` (N-Triples is Turtle), one node object a line for
+#   `jsonld`.
+# The own text per format: N-Triples lines; Turtle statements without the prefix block (the
+# dump writes it once); JSON-LD node objects, each preceded by ",\n" (members of the dump's
+# one "@graph" array, after the root catalogue's nodes).
 _DUMP_HEAD = struct.Struct(">III")
 DEFLATE_LEVEL = 6
+DUMP_COLUMNS = {"nt": "dcat_nt_dump", "ttl": "dcat_ttl_dump", "jsonld": "dcat_jsonld_dump"}
 
 
 def deflate_fragment(data: bytes, level: int = DEFLATE_LEVEL) -> bytes:
@@ -84,12 +103,12 @@ def deflate_fragment(data: bytes, level: int = DEFLATE_LEVEL) -> bytes:
 
 @dataclass(frozen=True)
 class DumpForm:
-    """A stored `dcat_nt_dump` value, taken apart."""
+    """A stored dump value (`dcat_nt_dump`, `dcat_ttl_dump`, `dcat_jsonld_dump`), taken apart."""
 
-    crc: int  # CRC-32 of the own triples' N-Triples (with the catalogue's link to the dataset)
-    size: int  # their length in bytes
-    fragment: bytes  # their deflate fragment
-    shared: bytes  # N-Triples of the shared nodes, one triple a line
+    crc: int  # CRC-32 of the own text (with the catalogue's link to the dataset)
+    size: int  # its length in bytes
+    fragment: bytes  # its deflate fragment
+    shared: bytes  # the shared nodes, one unit a line
 
     def own(self) -> bytes:
         return zlib.decompressobj(-15).decompress(self.fragment)
@@ -102,8 +121,13 @@ def dump_form(stored: bytes) -> DumpForm:
 
 
 def dcat_nt_dump(ds: DatasetOut, ctx: Context) -> bytes:
-    """The dataset's DCAT-AP triples in the dump's stored form (see DumpForm): its own
-    triples, compressed, and the descriptions of the shared nodes it links to.
+    """The dataset's DCAT-AP triples in the N-Triples dump's stored form (see DumpForm)."""
+    return dcat_dump_forms(ds, ctx)["dcat_nt_dump"]
+
+
+def dcat_dump_forms(ds: DatasetOut, ctx: Context) -> dict[str, bytes]:
+    """The dataset's DCAT-AP triples in every dump's stored form (column name -> value): its
+    own triples, compressed, and the descriptions of the shared nodes it links to.
 
     Two passes over the mapping table: the second starts with every shared node of the first
     marked as described, so it yields exactly the dataset's own triples (what the mapped
@@ -112,19 +136,35 @@ def dcat_nt_dump(ds: DatasetOut, ctx: Context) -> bytes:
     the root catalogue's `dcat:dataset` link to the dataset (which the dump holds)."""
     full = Emission()
     node = documents.dataset(ds, ctx, full)
-    return _dump_form(ds, ctx, node, full.take(), full.seen)
+    return _dump_forms(ds, ctx, node, full.take(), full.seen)
 
 
-def _dump_form(
+@lru_cache(maxsize=8)
+def _writers(plan_ns: str | None) -> tuple[NTriplesWriter, TurtleWriter, JsonLdWriter]:
+    # Their state is caches of names (bounded), kept across datasets: building the Turtle and
+    # JSON-LD name tables costs more than writing one dataset. JsonLdWriter's "first chunk"
+    # flag is the only other state; _jsonld_nodes does not depend on it.
+    return NTriplesWriter(plan_ns), TurtleWriter(plan_ns), JsonLdWriter(plan_ns)
+
+
+def _jsonld_nodes(out: JsonLdWriter, triples: list[Triple]) -> str:
+    """The node objects of `triples`, one a line (the writer separates them by ",\\n" and its
+    JSON never holds a raw newline)."""
+    body = out.chunk(triples).removeprefix(",\n")
+    return body.replace(",\n", "\n") + "\n" if body else ""
+
+
+def _pack(own: bytes, shared: bytes) -> bytes:
+    fragment = deflate_fragment(own)
+    return _DUMP_HEAD.pack(zlib.crc32(own), len(own), len(fragment)) + fragment + shared
+
+
+def _dump_forms(
     ds: DatasetOut, ctx: Context, node: Iri, triples: list[Triple], seen: set[tuple[str, str]]
-) -> bytes:
+) -> dict[str, bytes]:
     own = Emission(set(seen))
     documents.dataset(ds, ctx, own)
     own_triples = own.take()
-    # The root catalogue's link to the dataset is the dump's, not the dataset document's.
-    link: Triple = (ctx.catalog, DCAT.dataset, node)
-    nt = NTriplesWriter(ctx.plan_ns)
-    own_text = nt.chunk([*own_triples, link]).encode("utf-8")
     remaining = Counter(own_triples)
     shared: list[Triple] = []
     for triple in triples:
@@ -132,6 +172,16 @@ def _dump_form(
             remaining[triple] -= 1
         else:
             shared.append(triple)
-    fragment = deflate_fragment(own_text)
-    head = _DUMP_HEAD.pack(zlib.crc32(own_text), len(own_text), len(fragment))
-    return head + fragment + nt.chunk(shared).encode("utf-8")
+    # The root catalogue's link to the dataset is the dump's, not the dataset document's.
+    link: Triple = (ctx.catalog, DCAT.dataset, node)
+    own_triples.append(link)
+    nt, ttl, jsonld = _writers(ctx.plan_ns)
+    shared_nt = nt.chunk(shared).encode("utf-8")
+    jsonld_own = jsonld.chunk(own_triples).removeprefix(",\n")
+    return {
+        "dcat_nt_dump": _pack(nt.chunk(own_triples).encode("utf-8"), shared_nt),
+        "dcat_ttl_dump": _pack(ttl.chunk(own_triples).encode("utf-8"), shared_nt),
+        "dcat_jsonld_dump": _pack(
+            (",\n" + jsonld_own).encode("utf-8"), _jsonld_nodes(jsonld, shared).encode("utf-8")
+        ),
+    }

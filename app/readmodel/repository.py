@@ -13,6 +13,8 @@ from sqlalchemy import (
     String,
     bindparam,
     delete,
+    exists,
+    func,
     insert,
     or_,
     select,
@@ -55,6 +57,15 @@ def delete_one(session: Session, dataset_id: str) -> None:
 
 def delete_all(session: Session) -> None:
     session.execute(delete(R))
+
+
+def dataset_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Dataset)) or 0
+
+
+def delete_orphans(session: Session) -> None:
+    """Rows whose dataset is gone (purged while no writer removed its row)."""
+    session.execute(delete(R).where(~exists().where(Dataset.id == R.dataset_id)))
 
 
 def by_ref_statement(*columns: ColumnElement[Any]) -> Select[Any]:

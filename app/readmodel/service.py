@@ -12,13 +12,13 @@ differs): the caller then renders afresh, as before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
 from app.accounts.actor import Actor
@@ -27,6 +27,7 @@ from app.config import Settings, get_settings
 from app.datasets import repository as dataset_repo
 from app.datasets.convert import dataset_out
 from app.datasets.schemas import DatasetOut
+from app.db import session_scope
 from app.dcat.context import Context
 from app.errors import NotFound
 from app.models import Dataset
@@ -71,7 +72,7 @@ def _naive_utc(when: datetime) -> datetime:
 def _row(session: Session, ds: DatasetOut) -> dict[str, Any]:
     """The stored columns of `ds` (every rendering) but its id."""
     ctx, digest = _context(session)
-    turtle, nt_dump = render.dcat_forms(ds, ctx)
+    turtle, dump_forms = render.dcat_forms(ds, ctx)
     return {
         "name": ds.name,
         "owner_org": ds.organization.id,
@@ -83,7 +84,7 @@ def _row(session: Session, ds: DatasetOut) -> dict[str, Any]:
         "v1_json": render.v1_record(ds),
         "dcat_turtle": turtle,
         "dcat_context": digest,
-        "dcat_nt_dump": nt_dump,
+        **dump_forms,
     }
 
 
@@ -180,22 +181,61 @@ def rerender(
 
 
 def rebuild(session: Session, settings: Settings | None = None, batch: int = 500) -> int:
-    """Render every dataset afresh (deleted ones included); returns how many."""
+    """Render every dataset afresh (deleted ones included), in the caller's one transaction;
+    returns how many. For a large catalogue use `rebuild_in_batches`."""
     repo.delete_all(session)
     done = 0
     last_id = ""
     while True:
-        ids = list(
-            session.scalars(
-                select(Dataset.id).where(Dataset.id > last_id).order_by(Dataset.id).limit(batch)
-            )
-        )
+        ids = _ids_after(session, last_id, batch)
         if not ids:
             return done
         rerender(session, ids, settings, batch)
         session.expunge_all()
         done += len(ids)
         last_id = ids[-1]
+
+
+def _ids_after(session: Session, after: str, limit: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(Dataset.id).where(Dataset.id > after).order_by(Dataset.id).limit(limit)
+        )
+    )
+
+
+def rebuild_in_batches(
+    sessions: sessionmaker[Session],
+    settings: Settings | None = None,
+    batch: int = 500,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Render every dataset afresh (deleted ones included), `batch` datasets per transaction in
+    id order, then drop rows of datasets that no longer exist; returns how many were rendered.
+    `progress` is called with (rendered so far, datasets in all) after each committed batch.
+
+    Readers stay correct throughout: until its batch commits, a dataset keeps its old row
+    (whose context digest decides whether it is served) or has none (the fresh path serves
+    it); a write in between renders its own row in its own transaction, and a later batch
+    reads the committed data."""
+    with session_scope(sessions) as session:
+        total = repo.dataset_count(session)
+    done = 0
+    last_id = ""
+    while True:
+        with session_scope(sessions) as session:
+            ids = _ids_after(session, last_id, batch)
+            if ids:
+                rerender(session, ids, settings, batch)
+        if not ids:
+            break
+        done += len(ids)
+        last_id = ids[-1]
+        if progress is not None:
+            progress(done, max(total, done))
+    with session_scope(sessions) as session:
+        repo.delete_orphans(session)
+    return done
 
 
 # --------------------------------------------------------------------------- reads

@@ -85,6 +85,7 @@ def check(client: TestClient, backend: Backend, admin: Account, dataset_id: str)
         name, state = row.name, row.state
         stored_package, stored_v1, stored_ttl = row.package_json, row.v1_json, row.dcat_turtle
         stored_nt = row.dcat_nt_dump
+        stored_forms = (row.dcat_ttl_dump, row.dcat_jsonld_dump)
     # The dump's N-Triples hold the same triples as the stored Turtle document.
     assert stored_nt is not None
     form = render.dump_form(stored_nt)
@@ -96,6 +97,11 @@ def check(client: TestClient, backend: Backend, admin: Account, dataset_id: str)
     assert str(link[2]).endswith("/dataset/" + dataset_id)
     nt.remove(link)
     assert isomorphic(nt, ttl)
+    # So do the Turtle and JSON-LD dumps' forms (whose prefixes / @context the dump writes).
+    for parsed in _dump_form_graphs(stored_ttl, *stored_forms):
+        assert set(parsed) - set(ttl) == {link}
+        parsed.remove(link)
+        assert isomorphic(parsed, ttl)
     served = _surfaces(client, admin, name)
     # Served from the store: the very bytes kept for this revision.
     assert served["show/admin"][1]["result"] == orjson.loads(stored_package)
@@ -117,8 +123,32 @@ def check(client: TestClient, backend: Backend, admin: Account, dataset_id: str)
         again = session.get(DatasetRendering, dataset_id)
         # Rendered afresh from the database: the same dump bytes as the writer stored.
         assert again is not None and again.dcat_nt_dump == stored_nt
+        assert (again.dcat_ttl_dump, again.dcat_jsonld_dump) == stored_forms
     assert _surfaces(client, admin, name) == served
     return served
+
+
+def _dump_form_graphs(
+    turtle: bytes, ttl_form: bytes | None, jsonld_form: bytes | None
+) -> list[Graph]:
+    """The stored Turtle and JSON-LD dump forms, each parsed as a file of its own (own part and
+    shared part, with the document's prefixes as header / @context)."""
+    assert ttl_form is not None and jsonld_form is not None
+    prefix_block = turtle.split(b"\n\n", 1)[0] + b"\n\n"
+    context = {
+        line.split()[1].decode().rstrip(":"): line.split()[2].decode().strip("<>")
+        for line in prefix_block.splitlines()
+        if line.startswith(b"@prefix")
+    }
+    ttl_parts, jsonld_parts = render.dump_form(ttl_form), render.dump_form(jsonld_form)
+    ttl_graph = Graph().parse(
+        data=prefix_block + ttl_parts.own() + ttl_parts.shared, format="turtle"
+    )
+    nodes = [jsonld_parts.own().removeprefix(b",\n"), *jsonld_parts.shared.splitlines()]
+    document = (
+        b'{"@context": ' + orjson.dumps(context) + b', "@graph": [' + b",".join(nodes) + b"]}"
+    )
+    return [ttl_graph, Graph().parse(data=document, format="json-ld")]
 
 
 @pytest.fixture
