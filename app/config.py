@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     harvest_lease_seconds: float = 60.0
     # Rows per read transaction of the memory-index loader.
     search_memory_batch: int = 2000
+    # The memory-index snapshot file each process starts from (app.search.memory.snapshot):
+    # "" = `<SQLite file>.search-snapshot`, or var/search-snapshot-<database hash> for
+    # PostgreSQL; "off" = always load from the database.
+    search_snapshot: str = ""
 
     @field_validator("base_uri")
     @classmethod

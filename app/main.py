@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             enabled=settings.search_memory != "off",
             wait=settings.search_memory == "wait",
             batch=settings.search_memory_batch,
+            snapshot=settings.search_snapshot,
         )
         memory.warm(engine)
         readmodel.configure(settings)  # the base URI its stored DCAT documents are made with

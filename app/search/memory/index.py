@@ -72,6 +72,8 @@ class DocRow:
     single: dict[str, str | None]
     packed_facets: str
     texts: IndexTexts
+    # search_doc.generation: lets a snapshot be checked against the database (`snapshot`).
+    generation: int = 0
 
 
 class _Vocabulary:
@@ -358,6 +360,7 @@ class MemoryIndex:
         self.dataset_ids: dict[int, str] = {}
         self.modified = _Growing(np.int64, 0)
         self.created = _Growing(np.int64, 0)
+        self.generations = _Growing(np.int64, 0)
         self.single = {name: _SingleFacet() for name in SINGLE_VALUED}
         self.multi = {name: _MultiFacet() for name in MULTI_VALUED}
         self._multi_codes = {FILTER_CODES[name]: name for name in MULTI_VALUED}
@@ -401,9 +404,10 @@ class MemoryIndex:
 
     def _columns(self, row: DocRow, title_length: int) -> None:
         slot = row.doc_id
-        for column in (self.title_length, self.modified, self.created):
+        for column in (self.title_length, self.modified, self.created, self.generations):
             column.reserve(slot)
         self.title_length.data[slot] = title_length
+        self.generations.data[slot] = row.generation
         self.modified.data[slot] = micros(row.modified)
         self.created.data[slot] = micros(row.created)
         self.dataset_ids[slot] = row.dataset_id

@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ _COLUMNS = (
     SearchDoc.metadata_modified,
     SearchDoc.metadata_created,
     SearchDoc.facets,
+    SearchDoc.generation,
     *(getattr(SearchDoc, name) for name in SINGLE_VALUED),
     SearchSource.tokens,
 )
@@ -49,6 +51,7 @@ def _row(row: Row[Any]) -> DocRow:
         single={name: getattr(row, name) for name in SINGLE_VALUED},
         packed_facets=row.facets,
         texts=repo.unpack_texts(row.tokens),
+        generation=row.generation,
     )
 
 
@@ -145,3 +148,24 @@ def catch_up(session: Session, index: MemoryIndex, generation: int) -> None:
     changed = session.execute(_select().where(SearchDoc.generation > since)).all()
     index.add([_row(row) for row in changed])
     index.generation = generation
+
+
+def fingerprint(session: Session) -> tuple[int, int, int]:
+    """(documents, sum of doc ids, sum of generations) of the index tables as `session`
+    sees them: what an index caught up to the same generation must hold too."""
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(SearchDoc.doc_id), 0),
+            func.coalesce(func.sum(SearchDoc.generation), 0),
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def index_fingerprint(index: MemoryIndex) -> tuple[int, int, int]:
+    """The same sums over the documents of `index`."""
+    if not index.all:
+        return 0, 0, 0
+    slots = np.frombuffer(index.all.to_array(), dtype=np.uint32).astype(np.int64)
+    return len(slots), int(slots.sum()), int(index.generations.data[slots].sum())

@@ -21,9 +21,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -33,6 +34,7 @@ from sqlalchemy.orm import Session
 from app.faults.classify import transient
 from app.faults.loops import Backoff, LoopState
 from app.search import repository as repo
+from app.search.memory import snapshot
 from app.search.memory.index import MemoryIndex, VocabularyFull
 from app.search.memory.loader import (
     EpochChanged,
@@ -41,6 +43,8 @@ from app.search.memory.loader import (
     SourceMissing,
     begin,
     catch_up,
+    fingerprint,
+    index_fingerprint,
     load,
     step,
 )
@@ -70,6 +74,12 @@ class _Database:
     # monotonic time before which no new background catch-up starts (after a failure)
     catch_up_after: float = 0.0
     stop: threading.Event = field(default_factory=threading.Event)
+    # Where the index came from ("snapshot" or "database"), the generation of the snapshot
+    # this process last read or wrote, and whether a checkpoint is being written.
+    source: str | None = None
+    snapshot_generation: int = -1
+    snapshotting: bool = False
+    snapshot_note: str | None = None
 
 
 @dataclass
@@ -79,6 +89,15 @@ class Options:
     wait: bool = True
     # Rows per read transaction of a load.
     batch: int = 2000
+    # The snapshot file (snapshot.default_path: "" = next to the SQLite file / under ./var/,
+    # "off" = none). A served process (wait=False) writes one when a full load from the
+    # database finishes, and again each time its index has advanced `snapshot_every`
+    # generations past the last one, when the index holds at least `snapshot_min_docs`
+    # documents (below that a full load takes about a second). Catching up costs about what
+    # loading costs per row, so the catch-up after a snapshot stays under ~20,000 rows.
+    snapshot: str = ""
+    snapshot_min_docs: int = 10_000
+    snapshot_every: int = 20_000
 
 
 options = Options()
@@ -91,7 +110,13 @@ _databases_lock = threading.Lock()
 
 
 def configure(
-    *, enabled: bool | None = None, wait: bool | None = None, batch: int | None = None
+    *,
+    enabled: bool | None = None,
+    wait: bool | None = None,
+    batch: int | None = None,
+    snapshot: str | None = None,
+    snapshot_min_docs: int | None = None,
+    snapshot_every: int | None = None,
 ) -> None:
     if enabled is not None:
         options.enabled = enabled
@@ -99,6 +124,17 @@ def configure(
         options.wait = wait
     if batch is not None:
         options.batch = batch
+    if snapshot is not None:
+        options.snapshot = snapshot
+    if snapshot_min_docs is not None:
+        options.snapshot_min_docs = snapshot_min_docs
+    if snapshot_every is not None:
+        options.snapshot_every = snapshot_every
+
+
+def snapshot_path(engine: Engine) -> Path | None:
+    """The snapshot file of `engine`'s database (None: snapshots are off for it)."""
+    return snapshot.default_path(options.snapshot, engine.url)
 
 
 @event.listens_for(Session, "after_commit")
@@ -136,7 +172,162 @@ def _same_session(session: Session) -> SessionFor:
     return lambda: nullcontext(session)
 
 
-def _load(db: _Database, sessions: SessionFor, epoch: int) -> None:
+def _consistent_sessions(engine: Engine) -> SessionFor:
+    """Sessions whose reads all see one moment: the catch-up and the check after a snapshot
+    load must agree (SQLite's transactions always do; PostgreSQL's default does not)."""
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="REPEATABLE READ")
+    return _new_sessions(engine)
+
+
+def _from_snapshot(db: _Database, engine: Engine, sessions: SessionFor) -> MemoryIndex | None:
+    """The index from the snapshot file, caught up and checked against the database; None
+    (and a log line saying why) when there is none or it is unusable: load in full then."""
+    path = snapshot_path(engine)
+    if path is None:
+        return None
+    if not path.exists():
+        db.snapshot_note = f"no snapshot at {path}"
+        log.info("search: no memory-index snapshot at %s: loading from the database", path)
+        return None
+    started = time.perf_counter()
+    try:
+        with sessions() as session:
+            state = repo.state(session)
+            if state is None:
+                return None
+            index = snapshot.read(path, snapshot.database_identity(engine.url), *state)
+            stored = index.generation
+            catch_up(session, index, state[1])
+            if fingerprint(session) != index_fingerprint(index):
+                raise snapshot.SnapshotInvalid(
+                    "its documents disagree with the database's after catching up"
+                )
+    except (snapshot.SnapshotInvalid, OSError, VocabularyFull) as exc:
+        db.snapshot_note = f"snapshot {path} ignored: {exc}"
+        log.warning(
+            "search: memory-index snapshot %s ignored (%s): loading from the database", path, exc
+        )
+        return None
+    db.snapshot_generation = stored
+    db.snapshot_note = f"loaded from {path} at generation {stored}"
+    log.info(
+        "search: memory index loaded from snapshot %s (%d documents, generation %d caught up "
+        "to %d) in %.1f s",
+        path,
+        len(index),
+        stored,
+        index.generation,
+        time.perf_counter() - started,
+    )
+    return index
+
+
+def checkpoint(db: _Database, engine: Engine, index: MemoryIndex, *, locked: bool) -> int | None:
+    """Write `index` to the snapshot file, unless another process is writing it or has
+    written one as recent; returns the bytes written (None: not written). `locked`: take
+    `db.lock` while reading the index (it is shared with searches)."""
+    path = snapshot_path(engine)
+    if path is None:
+        return None
+    database = snapshot.database_identity(engine.url)
+    with snapshot.exclusive(path) as mine:
+        if not mine:
+            return None
+        head = snapshot.peek(path)
+        if (
+            head is not None
+            and head.get("database") == database
+            and head.get("epoch") == index.epoch
+            and isinstance(head.get("generation"), int)
+            and head["generation"] >= index.generation
+        ):
+            db.snapshot_generation = max(db.snapshot_generation, head["generation"])
+            return None  # another worker wrote this generation or a later one
+        started = time.perf_counter()
+        with db.lock if locked else nullcontext():
+            generation, documents = index.generation, len(index)
+            staged = snapshot.stage(index, path, database)
+        held = time.perf_counter() - started
+        size = snapshot.publish(staged, path)
+    db.snapshot_generation = generation
+    log.info(
+        "search: memory-index snapshot written to %s (%d documents, generation %d, %.0f MiB, "
+        "index held %.1f s, %.1f s in all)",
+        path,
+        documents,
+        generation,
+        size / 2**20,
+        held,
+        time.perf_counter() - started,
+    )
+    return size
+
+
+def _background_checkpoint(db: _Database, engine: Engine, index: MemoryIndex) -> None:
+    try:
+        checkpoint(db, engine, index, locked=True)
+    except Exception as exc:  # a full disk must not take searches down: log, go on
+        log.warning("search: memory-index snapshot not written: %r", exc)
+    finally:
+        db.snapshotting = False
+
+
+def _want_checkpoint(db: _Database, index: MemoryIndex) -> bool:
+    return (
+        not db.snapshotting
+        and len(index) >= options.snapshot_min_docs
+        and index.generation - db.snapshot_generation >= options.snapshot_every
+    )
+
+
+def _start_checkpoint(db: _Database, engine: Engine, index: MemoryIndex) -> None:
+    """Write a checkpoint in the background (the caller holds db.lock, checked _want_...)."""
+    if snapshot_path(engine) is None:
+        return
+    db.snapshotting = True
+    # Tried once per `snapshot_every` generations, written or not (a full disk).
+    db.snapshot_generation = index.generation
+    threading.Thread(
+        target=_background_checkpoint,
+        args=(db, engine, index),
+        name="search-memory-snapshot",
+        daemon=True,
+    ).start()
+
+
+class SnapshotsOff(RuntimeError):
+    """No snapshot file for this database (CATALOG_SEARCH_SNAPSHOT=off, an in-memory SQLite)."""
+
+
+def write_snapshot(
+    engine: Engine, *, reuse: bool = True, progress: Callable[[int, int], None] | None = None
+) -> tuple[Path, int, int | None]:
+    """Write the snapshot file of `engine`'s index (`catalog search snapshot`, reindex).
+
+    Starts from the current snapshot, caught up, when `reuse` and it is valid; else loads
+    in full (`progress(done, total)` per batch). Returns (path, documents, bytes written;
+    None when an up-to-date snapshot is there or another process is writing one). Raises
+    SnapshotsOff, and RuntimeError when there is no index (no search_state row).
+    """
+    path = snapshot_path(engine)
+    if path is None:
+        raise SnapshotsOff(f"no snapshot file for {engine.url!r} (CATALOG_SEARCH_SNAPSHOT)")
+    db = _Database()  # this call's own: the process's index (if any) is not touched
+    index = _from_snapshot(db, engine, _consistent_sessions(engine)) if reuse else None
+    if index is None:
+        index = load(_new_sessions(engine), progress, batch=options.batch)
+    if index is None:
+        raise RuntimeError("the search index has no state yet: run `catalog search reindex`")
+    return path, len(index), checkpoint(db, engine, index, locked=False)
+
+
+def _load(db: _Database, sessions: SessionFor, epoch: int, engine: Engine) -> None:
+    from_file = _from_snapshot(db, engine, sessions)
+    if from_file is not None:
+        with db.lock:
+            db.index, db.source = from_file, "snapshot"
+        return
     try:
         index = load(sessions, batch=options.batch)
     except (SourceMissing, VocabularyFull) as exc:
@@ -145,7 +336,7 @@ def _load(db: _Database, sessions: SessionFor, epoch: int) -> None:
         return
     if index is not None:
         with db.lock:
-            db.index = index
+            db.index, db.source = index, "database"
 
 
 def _background_load(db: _Database, engine: Engine) -> None:
@@ -156,6 +347,12 @@ def _background_load(db: _Database, engine: Engine) -> None:
         while not db.stop.is_set():
             try:
                 if db.progress is None:
+                    from_file = _from_snapshot(db, engine, _consistent_sessions(engine))
+                    if from_file is not None:
+                        with db.lock:
+                            db.index, db.source = from_file, "snapshot"
+                        state.ok()
+                        return
                     db.progress = begin(sessions)
                     if db.progress is None:
                         return  # no index state: nothing to load
@@ -165,10 +362,13 @@ def _background_load(db: _Database, engine: Engine) -> None:
                     if db.stop.is_set():
                         return
                 with db.lock:
-                    db.index = progress.index
+                    db.index, db.source = progress.index, "database"
                 db.progress = None
                 state.ok()
                 log.info("search: memory index loaded (%d documents)", progress.done)
+                if len(progress.index) >= options.snapshot_min_docs:
+                    db.snapshotting = True
+                    _background_checkpoint(db, engine, progress.index)
                 return
             except (SourceMissing, VocabularyFull) as exc:
                 log.warning("search: memory index off for this index epoch: %s", exc)
@@ -252,6 +452,10 @@ def status(engine: Engine, generation: int | None) -> dict[str, Any]:
         out["generation"] = index.generation
         if generation is not None:
             out["lag"] = max(0, generation - index.generation)
+    if db.source is not None:
+        out["source"] = db.source
+    if db.snapshot_note is not None:
+        out["snapshot"] = db.snapshot_note
     out["loader"] = db.loader.report()
     out["catch_up"] = db.catcher.report()
     return out
@@ -294,7 +498,7 @@ def ready(session: Session) -> Iterator[MemoryIndex | None]:
         return
     if db.index is None or db.index.epoch != epoch:
         if options.wait:
-            _load(db, _same_session(session), epoch)
+            _load(db, _same_session(session), epoch, engine)
         else:
             # The load waits for this transaction on SQLite (its write lock): no deadlock,
             # the database answers this search.
@@ -313,4 +517,6 @@ def ready(session: Session) -> Iterator[MemoryIndex | None]:
             return
         if generation != index.generation:
             catch_up(session, index, generation)
+            if not options.wait and _want_checkpoint(db, index):
+                _start_checkpoint(db, engine, index)
         yield index
