@@ -28,7 +28,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from app.db import make_read_sessionmaker, make_sessionmaker, session_scope, take_deferred_writes
+from app.db import (
+    make_read_sessionmaker,
+    make_sessionmaker,
+    read_engine,
+    session_scope,
+    take_deferred_writes,
+)
 from app.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -104,6 +110,8 @@ class RequestDatabase:
     write_sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
     gate: Gate
+    core_reads: Engine
+    """The engine `run_read_core` connects with (see `_core_read_engine`)."""
 
 
 def request_database(
@@ -111,7 +119,25 @@ def request_database(
 ) -> RequestDatabase:
     sqlite = engine.dialect.name == "sqlite"
     gate = Gate(sessions, 1 if sqlite else None, queue_timeout, max_waiting)
-    return RequestDatabase(engine, make_sessionmaker(engine), make_read_sessionmaker(engine), gate)
+    read_sessions = make_read_sessionmaker(engine)
+    return RequestDatabase(
+        engine, make_sessionmaker(engine), read_sessions, gate, _core_read_engine(engine)
+    )
+
+
+def _core_read_engine(engine: Engine) -> Engine:
+    """The read engine for stored-row reads on a Core connection.
+
+    On PostgreSQL it runs in autocommit: at READ COMMITTED (the default, which we keep) every
+    statement takes its own snapshot inside a transaction too, so BEGIN and COMMIT only added
+    two round trips to a one-statement read (PostgreSQL docs, 13.2.1 Read Committed Isolation
+    Level). SQLite keeps its DEFERRED transaction: there it is what makes several statements
+    read one snapshot.
+    """
+    reads = read_engine(engine)
+    if engine.dialect.name == "postgresql":
+        return reads.execution_options(isolation_level="AUTOCOMMIT")
+    return reads
 
 
 def overload_error(exc: BaseException, retry_after: int) -> Unavailable | None:
@@ -267,7 +293,7 @@ async def run_read_core(request: Request, work: Callable[[Connection], T]) -> T:
     as much as the query (~140 of ~270 us in-process, bench/results/api-2026-12-01-s5-*.txt)."""
     db: RequestDatabase = request.app.state.db
     inline = _inline(db)
-    engine: Engine = db.read_sessions.kw["bind"]
+    engine = db.core_reads
     async with db.gate.enter(False):
 
         def run() -> T:
