@@ -245,6 +245,23 @@ def wait_up(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
+def wait_index_ready(base: str, workers: int, seconds: float = 900) -> None:
+    """Poll /readyz until 8 x `workers` answers in a row say the memory index is ready."""
+    deadline, streak, began = time.monotonic() + seconds, 0, time.monotonic()
+    while streak < 8 * workers:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the memory search index was not ready after {seconds:.0f} s")
+        _status, _media, body = fetch(base + "/readyz")
+        try:
+            state = json.loads(body).get("search_memory_index", {}).get("state")
+        except ValueError:
+            state = None
+        streak = streak + 1 if state in ("ready", "off") else 0
+        if streak == 0:
+            time.sleep(0.5)
+    print(f"(memory search index ready after {time.monotonic() - began:.0f} s)", flush=True)
+
+
 def fetch(url: str) -> tuple[int, str, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
@@ -441,7 +458,10 @@ def serve_and_measure(args: argparse.Namespace, workers: int, url: str, folder: 
                 plans[label] = [template.format(q=quote(q)) for q in QUERIES]
             else:
                 plans[label] = [template]
-        # Let the memory search index load before measuring (it loads in the background).
+        # Let the memory search index load before measuring (it loads in the background, in
+        # every worker): searches answered by the database index meanwhile are not what we
+        # measure. /readyz lands on any worker, so several ready answers in a row are needed.
+        wait_index_ready(base, workers)
         for paths in plans.values():
             for path in paths[:3]:
                 fetch(base + path)
@@ -501,6 +521,7 @@ def serve_and_measure(args: argparse.Namespace, workers: int, url: str, folder: 
             # moving window, the production strategy) at a ceiling wrk stays under.
             ours = start_ours(port, url, workers, args.limits, args.access_log)
             wait_up(base + "/healthz", 180)
+            wait_index_ready(base, workers)
             for paths in plans.values():
                 fetch(base + paths[0])
             time.sleep(2)
