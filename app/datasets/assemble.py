@@ -19,7 +19,7 @@ from app.common.validate import FieldErrors, check_email, check_url
 from app.datasets import repository as repo
 from app.datasets.schemas import DatasetFields, ResourceIn
 from app.datasets.vocab import normalise_frequency
-from app.models import Dataset, Organization, Tag
+from app.models import Category, Dataset, License, Organization, Tag
 from app.organizations.codes import is_valid_lg_code
 from app.timeutil import to_naive_utc
 
@@ -138,7 +138,8 @@ def _apply_license(session: Session, ds: Dataset, value: str | None, errors: Fie
         ds.license = None
         return
     lic_id = vocabulary(session).license(ref)
-    lic = repo.licenses(session, {lic_id}).get(lic_id) if lic_id else None
+    # By primary key: after the first dataset of a session, the identity map answers (no SQL).
+    lic = session.get(License, lic_id) if lic_id else None
     if lic is None:
         errors.add("license_id", f"Unknown licence {ref!r}: see /api/v1/licenses")
         return
@@ -218,12 +219,14 @@ def _apply_categories(session: Session, ds: Dataset, refs: list[str], errors: Fi
         errors.add(
             "categories", f"Unknown categories: {', '.join(missing)} (see /api/v1/categories)"
         )
-    found = repo.categories(session, {n for n in names.values() if n})
-    seen: dict[str, Any] = {}
+    seen: dict[str, Category] = {}
     for ref in wanted:
         name = names[ref]
-        if name and name in found:
-            seen.setdefault(name, found[name])
+        if name and name not in seen:
+            # By primary key: the identity map answers after the first use in a session.
+            cat = session.get(Category, name)
+            if cat is not None:
+                seen[name] = cat
     ds.categories = list(seen.values())
 
 

@@ -5,17 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.actor import Actor
 from app.accounts.visibility import listed_clause
 from app.common.validate import canonical_uuid
 from app.models import (
-    Category,
     Dataset,
-    License,
     Measure,
+    Resource,
     Tag,
     dataset_category,
     dataset_measure,
@@ -72,10 +81,30 @@ def name_taken(session: Session, name: str, except_id: str | None = None) -> boo
     return session.scalar(stmt) is not None
 
 
-def id_taken(session: Session, dataset_id: str) -> bool:
-    """Whether a dataset has this id, or this name."""
-    stmt = select(Dataset.id).where(or_(Dataset.id == dataset_id, Dataset.name == dataset_id))
-    return session.scalar(stmt) is not None
+# Built once (statement construction costs more than these indexed lookups; harvests run them
+# for every record): the lists are expanding bind parameters.
+_REFS: BindParameter[list[str]] = bindparam("refs", expanding=True)
+_TAKEN_AMONG = select(Dataset.id, Dataset.name).where(
+    or_(Dataset.id.in_(_REFS), Dataset.name.in_(_REFS))
+)
+_RESOURCE_IDS_AMONG = select(Resource.id).where(Resource.id.in_(_REFS))
+_TAGS_BY_NAME = select(Tag).where(Tag.name.in_(_REFS))
+
+
+def taken_among(session: Session, refs: set[str]) -> set[str]:
+    """Those of `refs` that some dataset has as its id or its name (one query for a create's
+    chosen id and name: `x in taken_among(...)` is `name_taken(x)`)."""
+    if not refs:
+        return set()
+    rows = session.execute(_TAKEN_AMONG, {"refs": sorted(refs)})
+    return {value for row in rows for value in row if value in refs}
+
+
+def resource_ids_among(session: Session, ids: set[str]) -> set[str]:
+    """Those of `ids` that some resource has (stored rows: pending objects are not seen)."""
+    if not ids:
+        return set()
+    return set(session.scalars(_RESOURCE_IDS_AMONG, {"refs": sorted(ids)}))
 
 
 def names_with_prefix(session: Session, prefix: str) -> Sequence[str]:
@@ -85,28 +114,7 @@ def names_with_prefix(session: Session, prefix: str) -> Sequence[str]:
 def tags_by_name(session: Session, names: list[str]) -> dict[str, Tag]:
     if not names:
         return {}
-    return {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))}
-
-
-def licenses(session: Session, ids: set[str]) -> dict[str, License]:
-    if not ids:
-        return {}
-    return {lic.id: lic for lic in session.scalars(select(License).where(License.id.in_(ids)))}
-
-
-def categories(session: Session, refs: set[str]) -> dict[str, Category]:
-    """Categories by name or by Japanese title, keyed by the ref given."""
-    if not refs:
-        return {}
-    found = session.scalars(
-        select(Category).where(or_(Category.name.in_(refs), Category.title.in_(refs)))
-    )
-    out: dict[str, Category] = {}
-    for cat in found:
-        for ref in (cat.name, cat.title):
-            if ref in refs:
-                out[ref] = cat
-    return out
+    return {t.name: t for t in session.scalars(_TAGS_BY_NAME, {"refs": names})}
 
 
 def measures(session: Session, ids: set[str]) -> dict[str, Measure]:

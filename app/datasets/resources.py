@@ -61,6 +61,11 @@ def replace_resources(
 ) -> None:
     """Make the dataset's resources exactly `items` (matched by id), in that order."""
     existing = {r.id: r for r in ds.resources}
+    # Ids sent that are not this dataset's: one query for all (another dataset's resource id
+    # is refused below, as resource_create refuses it: the insert would break the primary key).
+    asked = {item.id for item in items if item.id and item.id not in existing}
+    with session.no_autoflush:
+        elsewhere = repo.resource_ids_among(session, asked)
     result: list[Resource] = []
     seen: set[str] = set()
     for position, item in enumerate(items):
@@ -71,16 +76,9 @@ def replace_resources(
             seen.add(item.id)
         res = existing.get(item.id) if item.id else None
         if res is None:
-            if item.id:
-                # An id of another dataset's resource: refused (the insert would break the
-                # primary key), as resource_create refuses it.
-                with session.no_autoflush:
-                    taken = session.get(Resource, item.id) is not None
-                if taken:
-                    errors.add(
-                        f"resources__{position}__id", "A resource with this id already exists"
-                    )
-                    continue
+            if item.id and item.id in elsewhere:
+                errors.add(f"resources__{position}__id", "A resource with this id already exists")
+                continue
             res = Resource(
                 extras={}, created=to_naive_utc(item.created) if item.created else utcnow()
             )

@@ -110,8 +110,11 @@ def _apply_provenance(ds: Dataset, provenance: Provenance | None) -> None:
         setattr(ds, key, value)
 
 
-def _chosen_id(session: Session, actor: Actor, dataset_id: str) -> str:
-    """A dataset id the caller asks for (CKAN's `id` on package_create).
+def _chosen_id(
+    session: Session, actor: Actor, dataset_id: str, name: str | None
+) -> tuple[str, set[str]]:
+    """A dataset id the caller asks for (CKAN's `id` on package_create), and which of it and
+    the requested `name` are taken already (one query for both checks).
 
     As in CKAN, only sysadmins choose ids (the harvester acts as one, for remote ids); the id
     must be a UUID (kept in canonical form) that no dataset has as id or name.
@@ -125,9 +128,10 @@ def _chosen_id(session: Session, actor: Actor, dataset_id: str) -> str:
     chosen = check_dataset_id(errors, "id", dataset_id)
     if chosen is None:
         raise Invalid("The dataset id is not valid", errors.fields)
-    if repo.id_taken(session, chosen):
+    taken = repo.taken_among(session, {chosen} if name is None else {chosen, name})
+    if chosen in taken:
         raise Conflict(f"Dataset id {chosen} already exists", {"id": ["Already exists"]})
-    return chosen
+    return chosen, taken
 
 
 def create_dataset(
@@ -143,14 +147,17 @@ def create_dataset(
     ds = Dataset(
         tags=[], categories=[], measures=[], resources=[], extras={}, local_fields=[], revision=1
     )
+    taken: set[str] | None = None
     if dataset_id is not None:
-        ds.id = _chosen_id(session, actor, dataset_id)
+        ds.id, taken = _chosen_id(session, actor, dataset_id, data.name)
     apply_fields(
         session, ds, fields_to_apply(data, "create"), errors, _org_resolver(session, actor)
     )
     if data.name is not None:
         check_dataset_name(errors, "name", data.name)
-        if not errors.fields.get("name") and repo.name_taken(session, data.name):
+        if not errors.fields.get("name") and (
+            data.name in taken if taken is not None else repo.name_taken(session, data.name)
+        ):
             errors.add("name", "That URL is already in use.")
     if data.resources:
         replace_resources(session, ds, data.resources, errors)

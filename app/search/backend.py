@@ -89,8 +89,9 @@ class SearchBackend(Protocol):
         `single` are search_doc columns; `multi` are fields packed in search_doc.facets.
         """
 
-    def store(self, session: Session, doc_id: int, texts: IndexTexts) -> None:
-        """Index the texts of a document row (new, or after `unstore`)."""
+    def store(self, session: Session, items: Sequence[tuple[int, IndexTexts]]) -> None:
+        """Index the texts of document rows, (doc_id, texts) each (new, or after `unstore`),
+        in one statement per table (a harvest page's documents at once)."""
 
     def unstore(self, session: Session, doc_id: int) -> None:
         """Remove a document's texts from the full-text index (before its row changes)."""

@@ -181,16 +181,24 @@ class PostgresBackend:
                 counts[field_name][value] = int(n)
         return total, counts
 
-    def store(self, session: Session, doc_id: int, texts: IndexTexts) -> None:
-        everything = f" {SEPARATOR} ".join((texts.title, texts.body, texts.keys))
+    def store(self, session: Session, items: Sequence[tuple[int, IndexTexts]]) -> None:
+        if not items:
+            return
         session.execute(
             text(
                 "UPDATE search_doc SET tsv = to_tsvector('simple', :everything), "
                 "title_tsv = to_tsvector('simple', :title) WHERE doc_id = :doc_id"
             ),
-            {"everything": everything, "title": texts.title, "doc_id": doc_id},
+            [
+                {
+                    "everything": f" {SEPARATOR} ".join((t.title, t.body, t.keys)),
+                    "title": t.title,
+                    "doc_id": doc_id,
+                }
+                for doc_id, t in items
+            ],
         )
-        repo.store_source(session, doc_id, texts)  # what the in-memory index loads
+        repo.store_sources(session, items)  # what the in-memory index loads
 
     def unstore(self, session: Session, doc_id: int) -> None:
         # The row update (or delete) replaces the tsvectors; the source is written anew.

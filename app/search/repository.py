@@ -7,11 +7,12 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     delete,
     func,
     insert,
@@ -155,8 +156,14 @@ def unpack_texts(packed: bytes) -> IndexTexts:
     return IndexTexts(title=title, body=body, keys=keys)
 
 
-def store_source(session: Session, doc_id: int, texts: IndexTexts) -> None:
-    session.execute(insert(SearchSource).values(doc_id=doc_id, tokens=pack_texts(texts)))
+def store_sources(session: Session, items: Sequence[tuple[int, IndexTexts]]) -> None:
+    """The packed index texts of documents, (doc_id, texts) each, in one executemany (Core:
+    the ORM's bulk-insert path costs more than the rows)."""
+    if items:
+        session.execute(
+            insert(cast(Table, SearchSource.__table__)),
+            [{"doc_id": doc_id, "tokens": pack_texts(texts)} for doc_id, texts in items],
+        )
 
 
 def load_source(session: Session, doc_id: int) -> IndexTexts | None:

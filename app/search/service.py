@@ -76,7 +76,7 @@ def index_dataset(session: Session, out: DatasetOut) -> None:
     else:
         backend.unstore(session, doc_id)
         repo.update_doc(session, doc_id, doc, generation)
-    backend.store(session, doc_id, doc.texts())
+    backend.store(session, [(doc_id, doc.texts())])
 
 
 def index_datasets(session: Session, outs: list[DatasetOut]) -> None:
@@ -99,8 +99,7 @@ def index_datasets(session: Session, outs: list[DatasetOut]) -> None:
     repo.update_docs(session, changed, generation)
     new = [d for d in live if d.dataset_id not in docs]
     docs.update(repo.insert_docs(session, new, generation))
-    for doc in live:
-        backend.store(session, docs[doc.dataset_id], doc.texts())
+    backend.store(session, [(docs[doc.dataset_id], doc.texts()) for doc in live])
 
 
 def remove_dataset(session: Session, dataset_id: str) -> None:

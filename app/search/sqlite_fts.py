@@ -141,15 +141,20 @@ class SqliteFts5Backend:
                     counts[field_name][entry[1:]] = n
         return len(rows), counts
 
-    def store(self, session: Session, doc_id: int, texts: IndexTexts) -> None:
+    def store(self, session: Session, items: Sequence[tuple[int, IndexTexts]]) -> None:
+        if not items:
+            return
         session.execute(
             text(
                 f"INSERT INTO {FTS_TABLE}(rowid, title, body, keys) "
                 "VALUES (:rowid, :title, :body, :keys)"
             ),
-            {"rowid": doc_id, "title": texts.title, "body": texts.body, "keys": texts.keys},
+            [
+                {"rowid": doc_id, "title": t.title, "body": t.body, "keys": t.keys}
+                for doc_id, t in items
+            ],
         )
-        repo.store_source(session, doc_id, texts)
+        repo.store_sources(session, items)
 
     def unstore(self, session: Session, doc_id: int) -> None:
         stored = repo.load_source(session, doc_id)
