@@ -9,12 +9,14 @@ mutating requests) and `read_sessions` (safe requests; see `app.api.sessions`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 # Execution option read by `_sqlite_begin`: "IMMEDIATE" (default) or "DEFERRED".
@@ -22,6 +24,11 @@ BEGIN_OPTION = "catalog_sqlite_begin"
 # Session.info key: work to run in a short write transaction after a read-only one ends.
 DEFERRED_WRITES = "catalog_deferred_writes"
 READ_ONLY = "catalog_read_only"
+# Seconds a pooled PostgreSQL connection may sit unused before its next checkout pings it.
+PING_AFTER_IDLE = 1.0
+# ConnectionRecord.info keys of `ping_when_idle`.
+_LAST_USED = "catalog_last_used"
+_CONNECTED = "catalog_connected"
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -58,13 +65,51 @@ def make_engine(
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_timeout=pool_timeout,
-        pool_pre_ping=True,
+    engine = create_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout
     )
+    ping_when_idle(engine, PING_AFTER_IDLE)
+    return engine
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Ping a pooled connection on checkout only when it has been idle `idle_seconds` or more
+    (SQLAlchemy's `pool_pre_ping` pings on every checkout).
+
+    The ping is a round trip; on a busy server nearly every checkout gets a connection returned
+    a few milliseconds earlier, and pinging it cost ~19% of PostgreSQL package_show throughput
+    (bench/results/api-2026-12-02-postgresql-10k-ping.txt). A connection the server dropped
+    while it sat idle (a restart, an idle timeout) is found by the ping and replaced: a failed
+    ping raises `DisconnectionError`, on which the pool connects afresh (SQLAlchemy docs,
+    "Disconnect Handling - Pessimistic", custom checkout events). One dropped within the last
+    `idle_seconds` fails on its first statement instead: SQLAlchemy then invalidates the whole
+    pool, the request gets 503 + Retry-After and a GET is retried (app.faults.http), as a
+    request that was running when the server went away always has.
+    """
+    dialect = engine.dialect
+
+    def on_checkin(dbapi_connection: Any, record: Any) -> None:
+        record.info[_LAST_USED] = (dbapi_connection, time.monotonic())
+
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        used = record.info.get(_LAST_USED)
+        # A new DBAPI connection behind the same record (after a reconnect) has no mark yet.
+        if used is not None and used[0] is dbapi_connection:
+            if time.monotonic() - used[1] < idle_seconds:
+                return
+        elif record.info.get(_CONNECTED) is dbapi_connection:
+            return  # just connected: nothing to ping
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise sa_exc.DisconnectionError(f"ping failed: {exc}") from exc
+
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        record.info[_CONNECTED] = dbapi_connection
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "checkin", on_checkin)
+    event.listen(engine, "checkout", on_checkout)
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
