@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if scheduler is not None:
                 scheduler.stop()
             memory.stop(engine)
+            await app.state.db.dispose()
             engine.dispose()
 
     app = FastAPI(

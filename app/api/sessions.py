@@ -25,12 +25,15 @@ import anyio
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from app.db import (
+    PING_AFTER_IDLE,
     make_read_sessionmaker,
     make_sessionmaker,
+    ping_when_idle,
     read_engine,
     session_scope,
     take_deferred_writes,
@@ -112,6 +115,12 @@ class RequestDatabase:
     gate: Gate
     core_reads: Engine
     """The engine `run_read_core` connects with (see `_core_read_engine`)."""
+    async_core_reads: AsyncEngine | None = None
+    """PostgreSQL: the same reads on the event loop (see `_async_core_read_engine`)."""
+
+    async def dispose(self) -> None:
+        if self.async_core_reads is not None:
+            await self.async_core_reads.dispose()
 
 
 def request_database(
@@ -119,10 +128,35 @@ def request_database(
 ) -> RequestDatabase:
     sqlite = engine.dialect.name == "sqlite"
     gate = Gate(sessions, 1 if sqlite else None, queue_timeout, max_waiting)
-    read_sessions = make_read_sessionmaker(engine)
     return RequestDatabase(
-        engine, make_sessionmaker(engine), read_sessions, gate, _core_read_engine(engine)
+        engine,
+        make_sessionmaker(engine),
+        make_read_sessionmaker(engine),
+        gate,
+        _core_read_engine(engine),
+        None if sqlite else _async_core_read_engine(engine),
     )
+
+
+# Connections of the async stored-read pool (per process): stored reads are one indexed
+# statement each, so a few connections serve the gate's `db_sessions` requests in turn.
+ASYNC_READ_POOL = 8
+
+
+def _async_core_read_engine(engine: Engine) -> AsyncEngine:
+    """PostgreSQL stored reads without a worker thread: the statement awaits its round trip
+    on the event loop (psycopg's async connection, through SQLAlchemy's asyncio extension),
+    so a read costs no thread hand-off. In autocommit, as `_core_read_engine` says why; its
+    own small pool, pinged when idle as the main one (app.db.ping_when_idle)."""
+    async_engine = create_async_engine(
+        engine.url,
+        pool_size=ASYNC_READ_POOL,
+        max_overflow=0,
+        pool_timeout=engine.pool.timeout() if isinstance(engine.pool, QueuePool) else 30.0,
+        isolation_level="AUTOCOMMIT",
+    )
+    ping_when_idle(async_engine.sync_engine, PING_AFTER_IDLE)
+    return async_engine
 
 
 def _core_read_engine(engine: Engine) -> Engine:
@@ -292,6 +326,8 @@ async def run_read_core(request: Request, work: Callable[[Connection], T]) -> T:
     deferred bookkeeping writes. The ORM session's transaction bookkeeping alone cost about
     as much as the query (~140 of ~270 us in-process, bench/results/api-2026-12-01-s5-*.txt)."""
     db: RequestDatabase = request.app.state.db
+    if db.async_core_reads is not None:
+        return await _read_core_async(db, db.async_core_reads, work)
     inline = _inline(db)
     engine = db.core_reads
     async with db.gate.enter(False):
@@ -314,6 +350,23 @@ async def run_read_core(request: Request, work: Callable[[Connection], T]) -> T:
             # Shielded: a client that disconnects must not leave the transaction open.
             with anyio.CancelScope(shield=True):
                 result = await anyio.to_thread.run_sync(run)
+    return result
+
+
+async def _read_core_async(
+    db: RequestDatabase, engine: AsyncEngine, work: Callable[[Connection], T]
+) -> T:
+    async with db.gate.enter(False):
+        # Shielded: a client that disconnects must not leave a connection mid-statement.
+        with anyio.CancelScope(shield=True):
+            try:
+                async with engine.connect() as connection:
+                    result = await connection.run_sync(work)
+            except Exception as exc:
+                translated = overload_error(exc, db.gate.retry_after)
+                if translated is not None:
+                    raise translated from exc
+                raise
     return result
 
 
