@@ -5,8 +5,9 @@ CKAN envelope under the Action API, the native error object elsewhere, Linked Da
 included), so a CKAN client still gets `{"success": false, "error": {"__type": ...}}`.
 A GET or HEAD that failed because the connection dropped (a PostgreSQL restart, a failover)
 runs again, at most `RETRIES` more times within `RETRY_BUDGET` seconds, before the 503 goes
-out: the pool has dropped the dead connections by then (SQLAlchemy invalidates the pool on a
-disconnect and pre-pings the rest), so a server that is already back answers the retry.
+out: the pool has dropped the dead connections by then (SQLAlchemy invalidates the whole pool
+on a disconnect; app.db.ping_when_idle pings idle ones), so a server that is already back
+answers the retry.
 Writes never run twice; a "busy" fault (a lock held past the busy timeout) is not retried
 either, since the retry would wait as long again.
 """
