@@ -82,11 +82,19 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
     while it sat idle (a restart, an idle timeout) is found by the ping and replaced: a failed
     ping raises `DisconnectionError`, on which the pool connects afresh (SQLAlchemy docs,
     "Disconnect Handling - Pessimistic", custom checkout events). One dropped within the last
-    `idle_seconds` fails on its first statement instead: SQLAlchemy then invalidates the whole
-    pool, the request gets 503 + Retry-After and a GET is retried (app.faults.http), as a
-    request that was running when the server went away always has.
+    `idle_seconds` fails on its first statement instead: that invalidation makes every
+    connection returned before it be pinged on its next checkout, the request gets 503 +
+    Retry-After and a GET is retried (app.faults.http), as a request that was running when
+    the server went away always has.
     """
     dialect = engine.dialect
+    # When the pool last saw a connection die (any invalidation, including one made by code
+    # that runs raw driver cursors): every connection returned before then is pinged, however
+    # recently, since a server restart kills them all at once.
+    invalidated = [0.0]
+
+    def on_invalidate(_dbapi_connection: Any, _record: Any, _exception: Any) -> None:
+        invalidated[0] = time.monotonic()
 
     def on_checkin(dbapi_connection: Any, record: Any) -> None:
         record.info[_LAST_USED] = (dbapi_connection, time.monotonic())
@@ -95,7 +103,7 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
         used = record.info.get(_LAST_USED)
         # A new DBAPI connection behind the same record (after a reconnect) has no mark yet.
         if used is not None and used[0] is dbapi_connection:
-            if time.monotonic() - used[1] < idle_seconds:
+            if used[1] > invalidated[0] and time.monotonic() - used[1] < idle_seconds:
                 return
         elif record.info.get(_CONNECTED) is dbapi_connection:
             return  # just connected: nothing to ping
@@ -110,6 +118,8 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "checkin", on_checkin)
     event.listen(engine, "checkout", on_checkout)
+    event.listen(engine, "invalidate", on_invalidate)
+    event.listen(engine, "soft_invalidate", on_invalidate)
 
 
 def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:

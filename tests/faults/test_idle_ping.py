@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy import exc as sa_exc
@@ -106,5 +107,36 @@ def test_without_the_idle_ping_the_dropped_connection_fails_its_first_statement(
         assert caught.value.connection_invalidated
         assert pings == []
         _backend_pid(engine)  # the pool was invalidated: the next checkout connects afresh
+    finally:
+        engine.dispose()
+
+
+def test_after_one_dead_connection_the_others_returned_before_it_are_pinged(
+    pg_url: str, pings: list[float]
+) -> None:
+    """A restart kills every pooled connection at once: once one of them is found dead, the
+    rest are pinged on checkout even if they were used moments ago, so only the first caller
+    sees the disconnect (and code that invalidates its own connection only, such as
+    app.common.driver_sql, does not leave its siblings to fail one by one)."""
+    engine = create_engine(pg_url, pool_size=2, max_overflow=0)
+    ping_when_idle(engine, 3600.0)  # idle never long enough: only the invalidation pings
+    try:
+        with engine.connect() as one, engine.connect() as two:  # two pooled connections
+            pids = [
+                int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) for c in (one, two)
+            ]
+        for pid in pids:
+            _terminate(pg_url, pid)
+        with engine.connect() as conn:
+            # As app.common.driver_sql does: a raw driver cursor fails, and only this
+            # connection is invalidated (SQLAlchemy's own statements invalidate the whole pool).
+            cursor = conn.connection.cursor()
+            with pytest.raises(psycopg.OperationalError) as caught:
+                cursor.execute("SELECT 1")
+            conn.invalidate(caught.value)
+        assert pings == []
+        fresh = _backend_pid(engine)  # the sibling is pinged, found dead, replaced
+        assert fresh not in pids
+        assert len(pings) >= 1
     finally:
         engine.dispose()
