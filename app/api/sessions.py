@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, TypeVar
 
@@ -190,6 +190,18 @@ def overload_error(exc: BaseException, retry_after: int) -> Unavailable | None:
     return None
 
 
+@contextmanager
+def overloads_as_503(retry_after: int) -> Iterator[None]:
+    """Re-raise what `overload_error` recognises as its 503; anything else unchanged."""
+    try:
+        yield
+    except Exception as exc:
+        translated = overload_error(exc, retry_after)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
 async def _in_thread(fn: Callable[[], None]) -> None:
     # Shielded: a client that disconnects must not leave the transaction open.
     with anyio.CancelScope(shield=True):
@@ -246,15 +258,13 @@ async def _session(request: Request, write: bool) -> AsyncIterator[Session]:
     async with db.gate.enter(write):
         session = (db.write_sessions if write else db.read_sessions)()
         try:
-            try:
-                yield session
-                await _in_thread(session.commit)
-            except BaseException as exc:
-                await _in_thread(session.rollback)
-                translated = overload_error(exc, db.gate.retry_after)
-                if translated is not None:
-                    raise translated from exc
-                raise
+            with overloads_as_503(db.gate.retry_after):
+                try:
+                    yield session
+                    await _in_thread(session.commit)
+                except BaseException:
+                    await _in_thread(session.rollback)
+                    raise
         finally:
             await _in_thread(session.close)
     deferred = take_deferred_writes(session)
@@ -292,15 +302,14 @@ async def run_read(request: Request, work: Callable[[Session], T], *, short: boo
 
         def run() -> T:
             try:
-                result = work(session)
-                session.commit()
-                return result
-            except BaseException as exc:
-                session.rollback()
-                translated = overload_error(exc, db.gate.retry_after)
-                if translated is not None:
-                    raise translated from exc
-                raise
+                with overloads_as_503(db.gate.retry_after):
+                    try:
+                        result = work(session)
+                        session.commit()
+                        return result
+                    except BaseException:
+                        session.rollback()
+                        raise
             finally:
                 session.close()
 
@@ -333,15 +342,9 @@ async def run_read_core(request: Request, work: Callable[[Connection], T]) -> T:
     async with db.gate.enter(False):
 
         def run() -> T:
-            try:
-                with engine.connect() as connection:
-                    result = work(connection)
-                    connection.commit()
-            except Exception as exc:
-                translated = overload_error(exc, db.gate.retry_after)
-                if translated is not None:
-                    raise translated from exc
-                raise
+            with overloads_as_503(db.gate.retry_after), engine.connect() as connection:
+                result = work(connection)
+                connection.commit()
             return result
 
         if inline:
@@ -358,15 +361,9 @@ async def _read_core_async(
 ) -> T:
     async with db.gate.enter(False):
         # Shielded: a client that disconnects must not leave a connection mid-statement.
-        with anyio.CancelScope(shield=True):
-            try:
-                async with engine.connect() as connection:
-                    result = await connection.run_sync(work)
-            except Exception as exc:
-                translated = overload_error(exc, db.gate.retry_after)
-                if translated is not None:
-                    raise translated from exc
-                raise
+        with anyio.CancelScope(shield=True), overloads_as_503(db.gate.retry_after):
+            async with engine.connect() as connection:
+                result = await connection.run_sync(work)
     return result
 
 
