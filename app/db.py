@@ -26,9 +26,8 @@ DEFERRED_WRITES = "catalog_deferred_writes"
 READ_ONLY = "catalog_read_only"
 # Seconds a pooled PostgreSQL connection may sit unused before its next checkout pings it.
 PING_AFTER_IDLE = 1.0
-# ConnectionRecord.info keys of `ping_when_idle`.
+# ConnectionRecord.info key of `ping_when_idle`: (DBAPI connection, when it last worked).
 _LAST_USED = "catalog_last_used"
-_CONNECTED = "catalog_connected"
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -96,27 +95,27 @@ def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
     def on_invalidate(_dbapi_connection: Any, _record: Any, _exception: Any) -> None:
         invalidated[0] = time.monotonic()
 
-    def on_checkin(dbapi_connection: Any, record: Any) -> None:
+    def mark_alive(dbapi_connection: Any, record: Any) -> None:
+        # Just connected, or just returned after use: known to work at this moment.
         record.info[_LAST_USED] = (dbapi_connection, time.monotonic())
 
     def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         used = record.info.get(_LAST_USED)
-        # A new DBAPI connection behind the same record (after a reconnect) has no mark yet.
-        if used is not None and used[0] is dbapi_connection:
-            if used[1] > invalidated[0] and time.monotonic() - used[1] < idle_seconds:
-                return
-        elif record.info.get(_CONNECTED) is dbapi_connection:
-            return  # just connected: nothing to ping
+        # The mark must be this DBAPI connection's: a record reconnects behind the same info.
+        if (
+            used is not None
+            and used[0] is dbapi_connection
+            and used[1] > invalidated[0]
+            and time.monotonic() - used[1] < idle_seconds
+        ):
+            return
         try:
             dialect.do_ping(dbapi_connection)
         except Exception as exc:
             raise sa_exc.DisconnectionError(f"ping failed: {exc}") from exc
 
-    def on_connect(dbapi_connection: Any, record: Any) -> None:
-        record.info[_CONNECTED] = dbapi_connection
-
-    event.listen(engine, "connect", on_connect)
-    event.listen(engine, "checkin", on_checkin)
+    event.listen(engine, "connect", mark_alive)
+    event.listen(engine, "checkin", mark_alive)
     event.listen(engine, "checkout", on_checkout)
     event.listen(engine, "invalidate", on_invalidate)
     event.listen(engine, "soft_invalidate", on_invalidate)
