@@ -18,6 +18,7 @@ loaded, failures, last error) and the index's lag in generations are in `status`
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -98,6 +99,9 @@ class Options:
     snapshot: str = ""
     snapshot_min_docs: int = 10_000
     snapshot_every: int = 20_000
+    # From this many documents up, a loaded index is frozen out of the cyclic garbage
+    # collector (`_install` says why).
+    freeze_min_docs: int = 20_000
 
 
 options = Options()
@@ -117,6 +121,7 @@ def configure(
     snapshot: str | None = None,
     snapshot_min_docs: int | None = None,
     snapshot_every: int | None = None,
+    freeze_min_docs: int | None = None,
 ) -> None:
     if enabled is not None:
         options.enabled = enabled
@@ -130,6 +135,8 @@ def configure(
         options.snapshot_min_docs = snapshot_min_docs
     if snapshot_every is not None:
         options.snapshot_every = snapshot_every
+    if freeze_min_docs is not None:
+        options.freeze_min_docs = freeze_min_docs
 
 
 def snapshot_path(engine: Engine) -> Path | None:
@@ -325,8 +332,7 @@ def write_snapshot(
 def _load(db: _Database, sessions: SessionFor, epoch: int, engine: Engine) -> None:
     from_file = _from_snapshot(db, engine, sessions)
     if from_file is not None:
-        with db.lock:
-            db.index, db.source = from_file, "snapshot"
+        _install(db, from_file, "snapshot")
         return
     try:
         index = load(sessions, batch=options.batch)
@@ -335,8 +341,27 @@ def _load(db: _Database, sessions: SessionFor, epoch: int, engine: Engine) -> No
         db.failed_epoch, db.failure = epoch, str(exc)
         return
     if index is not None:
-        with db.lock:
-            db.index, db.source = index, "database"
+        _install(db, index, "database")
+
+
+def _install(db: _Database, index: MemoryIndex, source: str) -> None:
+    """Serve `index`; a large one is then frozen out of the garbage collector (gc.freeze).
+
+    The index is millions of long-lived containers that hold no reference cycles worth
+    collecting, and every full collection walked all of them: 96 ms at 100k documents, the
+    100-230 ms p99 pauses of the PostgreSQL bench (bench/results/api-2026-12-02-*). Frozen
+    objects are still freed by reference counting when a reindex drops them; the collection
+    before a second freeze frees any cycles that were frozen with the first.
+    """
+    with db.lock:
+        replaced, db.index, db.source = db.index, index, source
+    del replaced
+    if len(index) < options.freeze_min_docs:
+        return
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
 
 
 def _background_load(db: _Database, engine: Engine) -> None:
@@ -349,8 +374,7 @@ def _background_load(db: _Database, engine: Engine) -> None:
                 if db.progress is None:
                     from_file = _from_snapshot(db, engine, _consistent_sessions(engine))
                     if from_file is not None:
-                        with db.lock:
-                            db.index, db.source = from_file, "snapshot"
+                        _install(db, from_file, "snapshot")
                         state.ok()
                         return
                     db.progress = begin(sessions)
@@ -361,8 +385,7 @@ def _background_load(db: _Database, engine: Engine) -> None:
                     state.ok()
                     if db.stop.is_set():
                         return
-                with db.lock:
-                    db.index, db.source = progress.index, "database"
+                _install(db, progress.index, "database")
                 db.progress = None
                 state.ok()
                 log.info("search: memory index loaded (%d documents)", progress.done)
