@@ -32,6 +32,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.db import engine_of
 from app.faults.classify import transient
 from app.faults.loops import Backoff, LoopState
 from app.search import repository as repo
@@ -157,8 +158,7 @@ def written(session: Session) -> bool:
 
 
 def _engine(session: Session) -> Engine:
-    bind = session.get_bind()
-    return bind if isinstance(bind, Engine) else bind.engine
+    return engine_of(session)
 
 
 def _database(engine: Engine) -> _Database:
