@@ -15,14 +15,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
-def rows(session: Session, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+def rows(
+    db: Session | Connection, sql: str, params: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
     """All rows of `sql` (with `?` placeholders for `params`) as plain tuples, in the
-    session's transaction. Column types are the driver's (SQLite: booleans are 0/1)."""
-    connection = session.connection()
+    session's transaction, or on a Core connection as it is (one statement on an autocommit
+    or not yet begun connection is its own snapshot). Column types are the driver's (SQLite:
+    booleans are 0/1, timestamps are text)."""
+    connection = db.connection() if isinstance(db, Session) else db
     dialect = connection.dialect
     if dialect.paramstyle != "qmark":
         sql = sql.replace("?", "%s")

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
-    Row,
-    Select,
-    String,
-    bindparam,
     delete,
     exists,
     func,
     insert,
-    or_,
     select,
     update,
 )
@@ -68,26 +64,47 @@ def delete_orphans(session: Session) -> None:
     session.execute(delete(R).where(~exists().where(Dataset.id == R.dataset_id)))
 
 
-def by_ref_statement(*columns: ColumnElement[Any]) -> Select[Any]:
-    """SELECT the visibility columns then `columns` of the dataset whose id or name is the bound
-    parameter `ref` (at most 2 rows). Build it once, at import: building and ORM-compiling this
-    per request cost ~250 us of the ~60 us the query itself takes (bench/results/api-*-s5.txt).
-    Core table columns, so the ORM's per-execution compile state is skipped too."""
-    table = R.__table__
-    ref = bindparam("ref", type_=String())
-    return (
-        select(*(table.c[c.key] for c in VISIBILITY), *columns)
-        .where(or_(table.c.dataset_id == ref, table.c.name == ref))
-        .limit(2)
+class RefRead(NamedTuple):
+    """A read of one stored row by dataset id or name (`by_ref_statement`)."""
+
+    sql: str
+    row: Any  # the named tuple class of its columns
+
+
+_VISIBILITY_NAMES = tuple(c.key for c in VISIBILITY)
+
+
+def by_ref_statement(*columns: str, **subqueries: str) -> RefRead:
+    """SELECT the visibility columns, then `columns` of `dataset_rendering`, then each
+    `name=subquery` as a scalar subquery, of the dataset whose id or name is `ref` (at most
+    2 rows). Plain SQL on the driver's cursor (app.common.driver_sql), built at import: as a
+    prebuilt Core statement this read still spent ~100 of ~420 us of CPU per request in
+    SQLAlchemy's execution layer on PostgreSQL (bench/results/api-2026-12-02-s9-*); built and
+    ORM-compiled per request it cost ~250 us more (api-*-s5). Column names are ours, never
+    user input."""
+    names = (*_VISIBILITY_NAMES, *columns, *subqueries)
+    selected = [*_VISIBILITY_NAMES, *columns, *(f"({q}) AS {n}" for n, q in subqueries.items())]
+    sql = (
+        f"SELECT {', '.join(selected)} FROM dataset_rendering "
+        "WHERE dataset_id = ? OR name = ? LIMIT 2"
     )
+    return RefRead(sql, namedtuple("StoredRow", names))
 
 
-def by_ref(session: Session | Connection, ref: str, statement: Select[Any]) -> Row[Any] | None:
-    """The row of `statement` (from `by_ref_statement`) for the dataset with that id or name;
+def by_ref(db: Session | Connection, ref: str, read: RefRead) -> Any | None:
+    """The row of `read` (from `by_ref_statement`) for the dataset with that id or name, as a
+    named tuple with SQLAlchemy's column types (bool `private`, datetime `metadata_modified`);
     None when there is no row, or when the ref is one dataset's id and another's name (the
     fresh path decides those as it always has)."""
-    rows = session.execute(statement, {"ref": ref}).all()
-    return rows[0] if len(rows) == 1 else None
+    found = driver_sql.rows(db, read.sql, (ref, ref))
+    if len(found) != 1:
+        return None
+    row = read.row._make(found[0])
+    fixed: dict[str, Any] = {"private": bool(row.private)}
+    modified = getattr(row, "metadata_modified", None)
+    if isinstance(modified, str):  # SQLite stores SQLAlchemy's DateTime as ISO text
+        fixed["metadata_modified"] = datetime.fromisoformat(modified)
+    return row._replace(**fixed)
 
 
 class PageRow(NamedTuple):

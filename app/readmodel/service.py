@@ -31,7 +31,6 @@ from app.db import session_scope
 from app.dcat.context import Context
 from app.errors import NotFound
 from app.models import Dataset
-from app.models import DatasetRendering as R
 from app.readmodel import context, render
 from app.readmodel import repository as repo
 
@@ -241,16 +240,15 @@ def rebuild_in_batches(
 # --------------------------------------------------------------------------- reads
 
 
-_T = R.__table__.c
 # One statement per surface, built at import (repo.by_ref_statement says why).
-_PACKAGE = repo.by_ref_statement(_T.package_json)
-_V1 = repo.by_ref_statement(_T.revision, _T.metadata_modified, _T.v1_json)
+_PACKAGE = repo.by_ref_statement("package_json")
+_V1 = repo.by_ref_statement("revision", "metadata_modified", "v1_json")
 _TURTLE = repo.by_ref_statement(
-    _T.revision,
-    _T.metadata_modified,
-    _T.dcat_turtle,
-    _T.dcat_context,
-    context.generation_column(core=True).label("context_generation"),
+    "revision",
+    "metadata_modified",
+    "dcat_turtle",
+    "dcat_context",
+    context_generation=context.GENERATION_SQL,
 )
 
 
@@ -259,8 +257,8 @@ class ContextNotCached(Exception):
     ORM session, so call it again with one."""
 
 
-def _visible(session: Session | Connection, actor: Actor, ref: str, statement: Any) -> Any:
-    row = repo.by_ref(session, ref, statement)
+def _visible(session: Session | Connection, actor: Actor, ref: str, read: repo.RefRead) -> Any:
+    row = repo.by_ref(session, ref, read)
     if row is not None and not can_read_dataset(actor, row.owner_org, row.private, row.state):
         # As the fresh path: private datasets are indistinguishable from missing ones.
         raise NotFound(f"Dataset {ref!r} not found")
