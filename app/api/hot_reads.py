@@ -6,8 +6,9 @@ added dependency solving, an exit stack and four thread hops (handler, commit, c
 actor dependency) around it (py-spy profile in bench/results/api-serving-2026-12-01.txt).
 
 These Starlette routes sit in front of the FastAPI ones and answer only from a stored row: one
-admission to the database gate, then (on the event loop on SQLite, one thread hop on PostgreSQL)
-one read transaction that reads the row with the visibility columns by a prebuilt statement. An
+admission to the database gate, then (on the event loop: SQLite's file when a pooled connection
+is free, PostgreSQL's async pool always) one read transaction that reads the row with the
+visibility columns by plain SQL built at import (app.readmodel.repository). An
 anonymous caller's transaction is on a Core connection; a caller with a token gets a read
 session that authenticates it (401s and the deferred `last_used` write as elsewhere).
 The app's middleware and exception handlers apply as to any route, so rate limits,
