@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 
 # Execution option read by `_sqlite_begin`: "IMMEDIATE" (default) or "DEFERRED".
@@ -25,8 +24,6 @@ BEGIN_OPTION = "catalog_sqlite_begin"
 # Session.info key: work to run in a short write transaction after a read-only one ends.
 DEFERRED_WRITES = "catalog_deferred_writes"
 READ_ONLY = "catalog_read_only"
-# Session.info key: the app's engine, for a session bound to another (see `engine_of`).
-APP_ENGINE = "catalog_app_engine"
 # Seconds a pooled PostgreSQL connection may sit unused before its next checkout pings it.
 PING_AFTER_IDLE = 1.0
 # ConnectionRecord.info key of `ping_when_idle`: (DBAPI connection, when it last worked).
@@ -161,30 +158,6 @@ def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(
         bind=read_engine(engine), expire_on_commit=False, autoflush=True, info={READ_ONLY: True}
     )
-
-
-def make_async_read_sessionmaker(
-    async_engine: AsyncEngine, engine: Engine
-) -> async_sessionmaker[AsyncSession]:
-    """Read sessions whose statements await on the event loop (`AsyncSession.run_sync` runs
-    sync ORM code there through greenlets). `engine` is the app's engine they stand for:
-    what a session starts in the background (the memory index's loads) uses it, since the
-    async engine's internal one cannot run outside a greenlet (see `engine_of`)."""
-    return async_sessionmaker(
-        bind=async_engine,
-        expire_on_commit=False,
-        autoflush=True,
-        info={READ_ONLY: True, APP_ENGINE: engine},
-    )
-
-
-def engine_of(session: Session) -> Engine:
-    """The app's engine behind `session`: the one its info names, else its bind's."""
-    named = session.info.get(APP_ENGINE)
-    if isinstance(named, Engine):
-        return named
-    bind = session.get_bind()
-    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def is_read_only(session: Session) -> bool:

@@ -6,11 +6,12 @@ added dependency solving, an exit stack and four thread hops (handler, commit, c
 actor dependency) around it (py-spy profile in bench/results/api-serving-2026-12-01.txt).
 
 These Starlette routes sit in front of the FastAPI ones and answer only from a stored row: one
-admission to the database gate, then (on the event loop: SQLite's file when a pooled connection
-is free, PostgreSQL's async pool always) one read transaction that reads the row with the
-visibility columns by plain SQL built at import (app.readmodel.repository). An
-anonymous caller's transaction is on a Core connection; a caller with a token gets a read
-session that authenticates it (401s and the deferred `last_used` write as elsewhere).
+admission to the database gate, then one read transaction that reads the row with the
+visibility columns by plain SQL built at import (app.readmodel.repository). An anonymous
+caller's transaction is on a Core connection, run on the event loop (SQLite's file when a
+pooled connection is free; PostgreSQL's async pool); a caller with a token gets a read session
+that authenticates it (401s and the deferred `last_used` write as elsewhere), which on
+PostgreSQL runs in one worker thread, as package_search does (`run_read` says why).
 The app's middleware and exception handlers apply as to any route, so rate limits,
 HEAD, request guards, 503s and the error envelopes are those of the regular route.
 
@@ -159,7 +160,7 @@ async def package_search(request: Request) -> Response:
         ctx = ActionContext(session=session, actor=_actor(session, request), settings=settings)
         return search_action.package_search(ctx, data)
 
-    return success(settings, "package_search", await run_read(request, work))
+    return success(settings, "package_search", await run_read(request, work, short=False))
 
 
 def _is_turtle(scope: Scope) -> bool:

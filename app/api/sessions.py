@@ -25,18 +25,12 @@ import anyio
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from app.db import (
     PING_AFTER_IDLE,
-    make_async_read_sessionmaker,
     make_read_sessionmaker,
     make_sessionmaker,
     ping_when_idle,
@@ -123,8 +117,6 @@ class RequestDatabase:
     """The engine `run_read_core` connects with (see `_core_read_engine`)."""
     async_core_reads: AsyncEngine | None = None
     """PostgreSQL: the same reads on the event loop (see `_async_core_read_engine`)."""
-    async_read_sessions: async_sessionmaker[AsyncSession] | None = None
-    """PostgreSQL: `run_read`'s sessions on the event loop, on the same async engine."""
 
     async def dispose(self) -> None:
         if self.async_core_reads is not None:
@@ -136,15 +128,13 @@ def request_database(
 ) -> RequestDatabase:
     sqlite = engine.dialect.name == "sqlite"
     gate = Gate(sessions, 1 if sqlite else None, queue_timeout, max_waiting)
-    async_reads = None if sqlite else _async_core_read_engine(engine)
     return RequestDatabase(
         engine,
         make_sessionmaker(engine),
         make_read_sessionmaker(engine),
         gate,
         _core_read_engine(engine),
-        async_reads,
-        None if async_reads is None else make_async_read_sessionmaker(async_reads, engine),
+        None if sqlite else _async_core_read_engine(engine),
     )
 
 
@@ -300,50 +290,17 @@ def _inline(db: RequestDatabase) -> bool:
     return pool.checkedout() < pool.size()
 
 
-async def run_read(request: Request, work: Callable[[Session], T]) -> T:
+async def run_read(request: Request, work: Callable[[Session], T], *, short: bool = True) -> T:
     """`work(session)` in a read transaction, as `get_session` would run a handler, but with
     at most one thread hop for the whole request (session, query, commit, close) instead of
     one per step: the hot GETs (app.api.hot_reads). Same admission gate, 503 translation and
-    deferred bookkeeping writes; on SQLite no thread at all (see `_inline`), on PostgreSQL
-    none either (see `_run_read_async`)."""
+    deferred bookkeeping writes; on SQLite no thread at all (see `_inline`).
+
+    Not on PostgreSQL's async engine: `work` may hold a thread lock across its queries (the
+    memory index catches up under its lock with this session), and an awaited query there
+    would let the next request on the loop block the loop's thread on that lock for good
+    (tests/faults/test_search_after_write.py)."""
     db: RequestDatabase = request.app.state.db
-    if db.async_read_sessions is not None:
-        result, session = await _run_read_async(db, db.async_read_sessions, work)
-    else:
-        result, session = await _run_read_sync(db, work)
-    deferred = take_deferred_writes(session)
-    if deferred:
-        _run_deferred(db, deferred)
-    before_response = session.info.pop(WRITES_BEFORE_RESPONSE, None)
-    if before_response:
-        await _write_before_response(db, before_response)
-    return result
-
-
-async def _run_read_async(
-    db: RequestDatabase, sessions: async_sessionmaker[AsyncSession], work: Callable[[Session], T]
-) -> tuple[T, Session]:
-    """PostgreSQL: the ORM session runs on the event loop, its statements awaiting their round
-    trips (AsyncSession.run_sync), on the async engine's autocommit connections
-    (`_core_read_engine` says why autocommit changes nothing a read sees). Measured in
-    bench/results/api-2026-12-02-s9-*: package_search no longer pays a worker-thread hand-off
-    per request. CPU-heavy work (an uncached facet count) holds the loop as it held the GIL."""
-    async with db.gate.enter(False):
-        async_session = sessions()
-        # Shielded: a client that disconnects must not leave a connection mid-statement.
-        with anyio.CancelScope(shield=True), overloads_as_503(db.gate.retry_after):
-            try:
-                result = await async_session.run_sync(work)
-                await async_session.commit()
-            except BaseException:
-                await async_session.rollback()
-                raise
-            finally:
-                await async_session.close()
-    return result, async_session.sync_session
-
-
-async def _run_read_sync(db: RequestDatabase, work: Callable[[Session], T]) -> tuple[T, Session]:
     inline = _inline(db)
     async with db.gate.enter(False):
         session = db.read_sessions()
@@ -367,7 +324,13 @@ async def _run_read_sync(db: RequestDatabase, work: Callable[[Session], T]) -> t
             # Shielded: a client that disconnects must not leave the transaction open.
             with anyio.CancelScope(shield=True):
                 result = await anyio.to_thread.run_sync(run)
-    return result, session
+    deferred = take_deferred_writes(session)
+    if deferred:
+        _run_deferred(db, deferred)
+    before_response = session.info.pop(WRITES_BEFORE_RESPONSE, None)
+    if before_response:
+        await _write_before_response(db, before_response)
+    return result
 
 
 async def run_read_core(request: Request, work: Callable[[Connection], T]) -> T:

@@ -9,8 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.search import memory
-from app.search.memory import registry
 from tests.conftest import Accounts, Backend
 from tests.pg_cluster import Cluster
 
@@ -76,32 +74,3 @@ def test_private_stored_dataset_is_missing_for_the_anonymous_only(
             assert head.status_code == 200 and head.content == b"", path
         shown = client.get(PATHS[0], headers=editor.headers).json()["result"]
         assert shown["name"] == "hoikusho" and shown["private"] is True
-
-
-def test_a_search_on_the_event_loop_starts_the_memory_index_load_on_the_apps_engine(
-    backend: Backend, users: Accounts
-) -> None:
-    """On PostgreSQL package_search's session runs on the async engine; the first search of a
-    process starts the memory index's background load, which must use the app's own engine
-    (the async engine's internal one fails outside the event loop): the index loads, with no
-    failed attempt, and the next search is answered from memory."""
-    if backend.name != "postgresql":
-        pytest.skip("the async session path is PostgreSQL's")
-    editor = users.make("sapporo-editor", org="011002")
-    with TestClient(create_app(backend.settings())) as client:
-        assert client.post("/api/v1/datasets", json=BODY, headers=editor.headers).status_code == 201
-        registry._databases.clear()  # as a process that has not loaded the index yet
-        memory.configure(wait=False)
-        try:
-            first = client.get("/api/3/action/package_search?q=保育")
-            loading = registry._database(backend.engine).loading
-            if loading is not None:
-                loading.join(timeout=60)
-        finally:
-            memory.configure(wait=True)
-        db = registry._database(backend.engine)
-        assert db.index is not None and db.loader.errors == 0, db.loader.last_error
-        before = memory.served["memory"]
-        second = client.get("/api/3/action/package_search?q=保育")
-        assert memory.served["memory"] == before + 1
-    assert first.json()["result"]["count"] == second.json()["result"]["count"] == 1

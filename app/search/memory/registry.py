@@ -32,7 +32,6 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.db import engine_of
 from app.faults.classify import transient
 from app.faults.loops import Backoff, LoopState
 from app.search import repository as repo
@@ -158,7 +157,8 @@ def written(session: Session) -> bool:
 
 
 def _engine(session: Session) -> Engine:
-    return engine_of(session)
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def _database(engine: Engine) -> _Database:
