@@ -62,3 +62,19 @@ def test_a_small_index_is_left_to_the_collector(backend: Backend) -> None:
     db = restart(backend)
     assert db.index is not None
     assert _tracked(db.index)
+
+
+def test_a_reload_below_the_limit_unfreezes_what_the_last_load_froze(
+    backend: Backend, freeze_small: None
+) -> None:
+    with session_scope(backend.sessions) as session:
+        create(session, "gc-shrink", "保育所一覧")
+    first_db = restart(backend)
+    assert gc.get_freeze_count() > 0
+    old = weakref.ref(first_db.index.vocabulary) if first_db.index is not None else None
+    del first_db
+    memory.configure(freeze_min_docs=1_000_000)  # as a catalogue that shrank under the limit
+    second_db = restart(backend)
+    assert gc.get_freeze_count() == 0
+    assert old is not None and old() is None
+    assert second_db.index is not None and _tracked(second_db.index)

@@ -351,17 +351,17 @@ def _install(db: _Database, index: MemoryIndex, source: str) -> None:
     collecting, and every full collection walked all of them: 96 ms at 100k documents, the
     100-230 ms p99 pauses of the PostgreSQL bench (bench/results/api-2026-12-02-*). Frozen
     objects are still freed by reference counting when a reindex drops them; the collection
-    before a second freeze frees any cycles that were frozen with the first.
+    on the next load (frozen again or not, if the catalogue shrank) frees any cycles that were
+    frozen with the first.
     """
     with db.lock:
         replaced, db.index, db.source = db.index, index, source
     del replaced
-    if len(index) < options.freeze_min_docs:
-        return
-    if gc.get_freeze_count():
+    if gc.get_freeze_count():  # only this function freezes in the app's processes
         gc.unfreeze()
         gc.collect()
-    gc.freeze()
+    if len(index) >= options.freeze_min_docs:
+        gc.freeze()
 
 
 def _background_load(db: _Database, engine: Engine) -> None:
