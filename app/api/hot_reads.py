@@ -160,7 +160,7 @@ async def package_search(request: Request) -> Response:
         ctx = ActionContext(session=session, actor=_actor(session, request), settings=settings)
         return search_action.package_search(ctx, data)
 
-    return success(settings, "package_search", await run_read(request, work, short=False))
+    return success(settings, "package_search", await run_read(request, work))
 
 
 def _is_turtle(scope: Scope) -> bool:

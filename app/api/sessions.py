@@ -290,7 +290,7 @@ def _inline(db: RequestDatabase) -> bool:
     return pool.checkedout() < pool.size()
 
 
-async def run_read(request: Request, work: Callable[[Session], T], *, short: bool = True) -> T:
+async def run_read(request: Request, work: Callable[[Session], T]) -> T:
     """`work(session)` in a read transaction, as `get_session` would run a handler, but with
     at most one thread hop for the whole request (session, query, commit, close) instead of
     one per step: the hot GETs (app.api.hot_reads). Same admission gate, 503 translation and

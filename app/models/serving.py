@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.models.base import Base
 
+# The current `context_generation`, as plain SQL for reads on the driver's cursor (the search
+# facet titles, and a subquery of the stored reads).
+CONTEXT_GENERATION_SQL = "SELECT context_generation FROM serving_state WHERE id = 1"
+
 
 class ServingState(Base):
     """One row (id 1): `context_generation` goes up in every transaction that changes a row the

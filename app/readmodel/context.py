@@ -26,10 +26,6 @@ _cache: dict[tuple[str, int], tuple[Context, str]] = {}
 _lock = threading.Lock()
 
 
-# The current generation, as plain SQL for a subquery of the stored reads (readmodel.repository).
-GENERATION_SQL = "SELECT context_generation FROM serving_state WHERE id = 1"
-
-
 def generation_column() -> ScalarSelect[int]:
     """The current generation as a scalar subquery (to read it with another query's row)."""
     return select(ServingState.context_generation).where(ServingState.id == 1).scalar_subquery()

@@ -131,7 +131,7 @@ def by_ids(session: Session, ids: Sequence[str], form: str = "package_json") -> 
     ids = list(dict.fromkeys(ids))
     found = driver_sql.rows(
         session,
-        f"SELECT dataset_id, owner_org, private, state, {form} FROM dataset_rendering "
+        f"SELECT {', '.join(_VISIBILITY_NAMES)}, {form} FROM dataset_rendering "
         f"WHERE dataset_id IN ({driver_sql.placeholders(len(ids))})",
         ids,
     )

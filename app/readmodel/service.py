@@ -31,6 +31,7 @@ from app.db import session_scope
 from app.dcat.context import Context
 from app.errors import NotFound
 from app.models import Dataset
+from app.models.serving import CONTEXT_GENERATION_SQL
 from app.readmodel import context, render
 from app.readmodel import repository as repo
 
@@ -248,7 +249,7 @@ _TURTLE = repo.by_ref_statement(
     "metadata_modified",
     "dcat_turtle",
     "dcat_context",
-    context_generation=context.GENERATION_SQL,
+    context_generation=CONTEXT_GENERATION_SQL,
 )
 
 

@@ -27,6 +27,7 @@ from app.accounts.visibility import listed_clause
 from app.common import driver_sql
 from app.models import Category, Dataset, License, Measure, Organization
 from app.models.search import SearchDoc, SearchGone, SearchSource, SearchState
+from app.models.serving import CONTEXT_GENERATION_SQL
 from app.search.documents import IndexTexts, SearchDocument
 
 # Sort value types a keyset cursor carries.
@@ -265,7 +266,7 @@ def load_datasets(session: Session, ids: Sequence[str]) -> list[Dataset]:
 def serving_generation(session: Session) -> int | None:
     """`serving_state.context_generation` (raised by every write to the rows facet titles
     come from, app.models.serving); None without the row. One driver-level read per search."""
-    found = driver_sql.rows(session, "SELECT context_generation FROM serving_state WHERE id = 1")
+    found = driver_sql.rows(session, CONTEXT_GENERATION_SQL)
     return None if not found else int(found[0][0])
 
 

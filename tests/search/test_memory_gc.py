@@ -15,6 +15,7 @@ import pytest
 
 from app.db import session_scope
 from app.search import memory
+from app.search.memory import registry
 from tests.conftest import Backend
 from tests.search.test_memory_index import create, same
 from tests.search.test_memory_snapshot import restart
@@ -22,11 +23,12 @@ from tests.search.test_memory_snapshot import restart
 
 @pytest.fixture
 def freeze_small() -> Iterator[None]:
+    before = registry.options.freeze_min_docs
     memory.configure(freeze_min_docs=1)
     try:
         yield
     finally:
-        memory.configure(freeze_min_docs=20_000)
+        memory.configure(freeze_min_docs=before)
         gc.unfreeze()
 
 
