@@ -9,6 +9,7 @@ memory index finishes loading, without a restart.
 from __future__ import annotations
 
 import sqlite3
+import statistics
 import threading
 import time
 from datetime import timedelta
@@ -114,10 +115,16 @@ def test_a_lock_past_the_busy_timeout_costs_503s_and_nothing_else(
 
     statuses = load.statuses()
     assert set(statuses) <= {200, 503}, statuses  # never a 500, a reset or a hang
+    # What the lock adds to a request is a few busy timeouts, not the lock's length. The
+    # request's own cost is taken away first: a 100-dataset catalogue page costs a second or
+    # more on a loaded 2-core machine, and that is not time spent waiting on the lock.
+    usual = {path: statistics.median([s.seconds for s in load.seen
+                                      if s.path == path and s.status == 200] or [0.0])
+             for path in {s.path for s in load.seen}}  # fmt: skip
     for seen in load.seen:
         if seen.status == 503:
             check_unavailable(seen)
-        assert seen.seconds < 5 * BUSY + 3, seen
+        assert seen.seconds - usual[seen.path] < 5 * BUSY + 3, (seen, usual)
     # /readyz answered throughout, reporting the loader and the scheduler.
     assert len(during) >= 5
     for _at, status, body in during:
