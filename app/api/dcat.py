@@ -20,13 +20,15 @@ from app.dcat import documents
 from app.dcat.codec import Emission
 from app.dcat.context import Context
 from app.dcat.formats import HTML, Format, negotiate, split_ext, supported_media_types
+from app.dcat.iri import Iri
 from app.dcat.namespaces import DCAT
 from app.dcat.stream import render
+from app.dcat_export import page as catalog_pages
 from app.dcat_export import service as svc
 from app.errors import AppError, NotFound
 from app.readmodel import service as readmodel
 from app.readmodel.context import reader_context
-from app.readmodel.render import TURTLE, dcat_document
+from app.readmodel.render import DUMP_COLUMNS, TURTLE, dcat_document
 from app.web import entities as web
 
 # HTML pages see the signed-in staff member (browser session); RDF stays token-only.
@@ -123,6 +125,17 @@ def _catalog(
     page = svc.parse_page(page_param)
     per_page = svc.parse_limit(limit_param)
     ctx = context_for(session, settings)
+    if fmt.ext in DUMP_COLUMNS and measure_doc is None:
+        # The root catalogue in nt/ttl/jsonld: the datasets' stored forms, none mapped here.
+        found = svc.catalog_ids(session, actor, query, page, per_page)
+        links = _page_links(request, settings.base_uri, page, found.last_page)
+        last_modified = svc.last_change(session)
+        out = Emission()
+        _root_page(session, ctx, out, page, [])
+        _paging(out, links, found.total, per_page)
+        forms = catalog_pages.stored_forms(session, ctx, fmt, found.ids)
+        body = catalog_pages.catalog_page(ctx, fmt, out.take(), forms)
+        return respond(request, fmt, body, last_modified)
     measure = svc.measure(session, actor, measure_doc) if measure_doc else None
     result = svc.catalog_page(session, actor, query, page, per_page)
     links = _page_links(request, settings.base_uri, page, result.last_page)
@@ -133,15 +146,26 @@ def _catalog(
     if measure is not None:
         out.add(ctx.catalog, DCAT.catalog, documents.measure(measure, ctx, out))
     else:
-        first = page == 1
-        documents.root_catalog(
-            ctx,
-            out,
-            measures=svc.measures(session) if first else (),
-            datasets=[ctx.dataset(d.id) for d in result.items],
-        )
-        if first:
-            documents.category_scheme(ctx, out, svc.categories(session))
+        _root_page(session, ctx, out, page, [ctx.dataset(d.id) for d in result.items])
+    _paging(out, links, result.total, per_page)
+    for ds in result.items:
+        documents.dataset(ds, ctx, out)
+    return respond(request, fmt, _rdf(ctx, fmt, out), last_modified)
+
+
+def _root_page(
+    session: Session, ctx: Context, out: Emission, page: int, datasets: list[Iri]
+) -> None:
+    """The root catalogue's triples on a page; page 1 also lists its measures and categories."""
+    first = page == 1
+    documents.root_catalog(
+        ctx, out, measures=svc.measures(session) if first else (), datasets=datasets
+    )
+    if first:
+        documents.category_scheme(ctx, out, svc.categories(session))
+
+
+def _paging(out: Emission, links: dict[str, str | None], total: int, per_page: int) -> None:
     documents.paging(
         documents.Paging(
             this=links["this"] or "",
@@ -149,14 +173,11 @@ def _catalog(
             last=links["last"] or "",
             next=links["next"],
             previous=links["prev"],
-            total=result.total,
-            per_page=result.per_page,
+            total=total,
+            per_page=per_page,
         ),
         out,
     )
-    for ds in result.items:
-        documents.dataset(ds, ctx, out)
-    return respond(request, fmt, _rdf(ctx, fmt, out), last_modified)
 
 
 def _catalog_query(

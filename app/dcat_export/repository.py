@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.actor import ANONYMOUS
 from app.datasets.repository import FULL_LOAD, visible_clause
-from app.models import Catalog, Dataset, Measure, Organization
+from app.models import Catalog, Dataset, DatasetRendering, Measure, Organization
 
 
 def root_catalog(session: Session) -> Catalog | None:
@@ -25,10 +25,26 @@ def ministry_titles(session: Session) -> dict[str, str]:
     return {name: title for name, title in rows}
 
 
-def page_by_id(session: Session, stmt: Select[Dataset], offset: int, limit: int) -> list[Dataset]:
-    """A page of a dataset query in id order (stable while datasets are edited)."""
-    ordered = stmt.options(*FULL_LOAD).order_by(Dataset.id).offset(offset).limit(limit)
-    return list(session.scalars(ordered).unique())
+def page_ids(session: Session, stmt: Select[Dataset], offset: int, limit: int) -> list[str]:
+    """The ids on a page of a dataset query, in id order (stable while datasets are edited)."""
+    ordered = stmt.with_only_columns(Dataset.id).order_by(Dataset.id).offset(offset).limit(limit)
+    return list(session.scalars(ordered))
+
+
+def stored_dump_forms(
+    session: Session, column: str, ids: Sequence[str]
+) -> list[tuple[str, bytes | None, str | None]]:
+    """(dataset id, stored dump form in `column`, digest of the context it was rendered
+    with) for each of `ids` that has a read-model row, in no particular order."""
+    if not ids:
+        return []
+    stored = getattr(DatasetRendering, column)
+    rows = session.execute(
+        select(DatasetRendering.dataset_id, stored, DatasetRendering.dcat_context).where(
+            DatasetRendering.dataset_id.in_(ids)
+        )
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 def by_ids(session: Session, ids: Sequence[str]) -> list[Dataset]:

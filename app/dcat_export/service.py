@@ -117,6 +117,20 @@ class CatalogQuery:
 
 
 @dataclass(frozen=True)
+class CatalogIds:
+    """The ids of one catalogue page, in id order, and where the page sits."""
+
+    ids: list[str]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def last_page(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+@dataclass(frozen=True)
 class CatalogPage:
     items: list[DatasetOut]
     total: int
@@ -143,10 +157,12 @@ def _check_filters(session: Session, query: CatalogQuery) -> str | None:
     return org_id
 
 
-def catalog_page(
+def catalog_ids(
     session: Session, actor: Actor, query: CatalogQuery, page: int, per_page: int = PER_PAGE
-) -> CatalogPage:
-    """One page of the catalogue in id order, filtered; `q` goes through the search engine."""
+) -> CatalogIds:
+    """The ids on one page of the catalogue in id order, filtered, as `actor` may see them;
+    `q` goes through the search engine. A page past the last is a 404 that says how many
+    there are."""
     org_id = _check_filters(session, query)
     offset = (page - 1) * per_page
     if query.q.strip():
@@ -168,8 +184,7 @@ def catalog_page(
             q=query.q, filters=filters, ranges=ranges, sort="id asc", start=offset, rows=per_page
         )
         found = search_datasets(session, actor, params)
-        rows = repo.by_ids(session, found.ids)
-        total = found.count
+        ids, total = list(found.ids), found.count
     else:
         stmt = dataset_repo.list_query(
             actor,
@@ -179,14 +194,23 @@ def catalog_page(
             modified_since=query.modified_since,
         )
         total = dataset_repo.count(session, stmt)
-        rows = repo.page_by_id(session, stmt, offset, per_page)
-    result = CatalogPage([dataset_out(d) for d in rows], total, page, per_page)
+        ids = repo.page_ids(session, stmt, offset, per_page)
+    result = CatalogIds(ids, total, page, per_page)
     if page > result.last_page:
         raise NotFound(
             f"Page {page} does not exist: this catalogue has {result.last_page} page(s) "
             f"of {per_page} datasets"
         )
     return result
+
+
+def catalog_page(
+    session: Session, actor: Actor, query: CatalogQuery, page: int, per_page: int = PER_PAGE
+) -> CatalogPage:
+    """One page of the catalogue in id order, filtered, with its records (see catalog_ids)."""
+    found = catalog_ids(session, actor, query, page, per_page)
+    rows = repo.by_ids(session, found.ids)
+    return CatalogPage([dataset_out(d) for d in rows], found.total, page, per_page)
 
 
 def dataset(session: Session, actor: Actor, ref: str) -> DatasetOut:
