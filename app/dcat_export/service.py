@@ -150,7 +150,7 @@ def _check_filters(session: Session, query: CatalogQuery) -> str | None:
         if org is None:
             raise NotFound(f"Organization {query.organization!r} not found")
         org_id = org.id
-    if query.measure and query.measure not in {m.id for m in measures(session)}:
+    if query.measure and not measure_service.exists(session, query.measure):
         raise NotFound(f"Measure {query.measure!r} not found")
     if query.category and query.category not in {c.name for c in categories(session)}:
         raise NotFound(f"Category {query.category!r} not found")
@@ -222,7 +222,8 @@ def dataset(session: Session, actor: Actor, ref: str) -> DatasetOut:
 
 
 def measures(session: Session) -> list[MeasureOut]:
-    return list(measure_service.list_measures(session).items)
+    # No dataset counts: no DCAT document carries them.
+    return list(measure_service.list_measures(session, counts=False).items)
 
 
 def measure(session: Session, actor: Actor, measure_id: str) -> MeasureOut:

@@ -48,6 +48,10 @@ def get(session: Session, measure_id: str) -> Measure | None:
     return session.scalars(select(Measure).options(*_LOAD).where(Measure.id == measure_id)).first()
 
 
+def exists(session: Session, measure_id: str) -> bool:
+    return session.scalar(select(Measure.id).where(Measure.id == measure_id)) is not None
+
+
 def organization_names(session: Session, org_ids: set[str]) -> dict[str, str]:
     if not org_ids:
         return {}

@@ -51,13 +51,24 @@ def _org_names(session: Session, measures: list[Measure]) -> dict[str, str]:
 
 
 def list_measures(
-    session: Session, *, section: int | None = None, ministry: str | None = None
+    session: Session,
+    *,
+    section: int | None = None,
+    ministry: str | None = None,
+    counts: bool = True,
 ) -> MeasurePage:
+    """The measures in id order, filtered. With `counts=False` every `dataset_count` is 0
+    and no dataset is counted (the count groups every public dataset's measure links): for
+    callers that never show it, such as the DCAT documents."""
     measures = list(repo.filtered(session, section, ministry))
     names = _org_names(session, measures)
-    counts = repo.public_dataset_counts(session)
-    items = [_to_out(m, names, counts.get(m.id, 0)) for m in measures]
+    counts_by_id = repo.public_dataset_counts(session) if counts else {}
+    items = [_to_out(m, names, counts_by_id.get(m.id, 0)) for m in measures]
     return MeasurePage(total=len(items), items=items)
+
+
+def exists(session: Session, measure_id: str) -> bool:
+    return repo.exists(session, measure_id)
 
 
 def measure_out(session: Session, measure_id: str) -> MeasureOut:
