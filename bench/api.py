@@ -63,6 +63,8 @@ ENDPOINTS: dict[str, str] = {
         "/api/3/action/package_search?q={q}&rows=10"
         '&facet.field=["organization","tags","res_format"]'
     ),
+    # What a DCAT harvester pages through (page 1 also carries the 180 measures: left out).
+    "catalog page .ttl": "/catalog.ttl?page={page}",
 }
 BENCH_BASE_URI = "http://catalog.bench.example"
 QUERIES = ("保育", "避難", "観光", "公園", "予算", "統計", "地域", "交通")
@@ -456,6 +458,10 @@ def serve_and_measure(args: argparse.Namespace, workers: int, url: str, folder: 
                 plans[label] = [template.format(name=name) for name in names]
             elif "{q}" in template:
                 plans[label] = [template.format(q=quote(q)) for q in QUERIES]
+            elif "{page}" in template:
+                last = -(-args.n // 100)  # 100 datasets a page; page 1 is left out
+                if last >= 2:
+                    plans[label] = [template.format(page=p) for p in range(2, min(last, 201) + 1)]
             else:
                 plans[label] = [template]
         # Let the memory search index load before measuring (it loads in the background, in
