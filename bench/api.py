@@ -121,13 +121,14 @@ def clone_fill(url: str, n: int, templates: int) -> str:
     resource, tag/category/measure links, search document and tokens by INSERT ... SELECT,
     the read-model row with the template's id, name and resource ids replaced in its stored
     bytes (the same bytes a render would give, as only those differ). Not cloned: history
-    (dataset_activity), the SQLite FTS5 rows (the memory index serves searches) and the
-    stored dump fragment (NULL, as for rows written before 0008_dumpnt). Returns a label."""
+    (dataset_activity) and the SQLite FTS5 rows (the memory index serves searches). The stored
+    dump forms are compressed: they are inflated, swapped and packed again. Returns a label."""
     import uuid
 
     from sqlalchemy import MetaData, func, insert, select, text
 
     from app.db import make_engine
+    from app.readmodel.render import DUMP_COLUMNS, dump_form, pack_dump_form
 
     build(url, min(n, templates))
     if n <= templates:
@@ -194,7 +195,14 @@ def clone_fill(url: str, n: int, templates: int) -> str:
                 for old, new in swaps:
                     body = body.replace(old.encode(), new.encode())
                 row[col] = body
-            row.update(dataset_id=dst, name=name, dcat_nt_dump=None)
+            for col in DUMP_COLUMNS.values():  # compressed: take apart, swap, pack again
+                if row[col] is not None:
+                    form = dump_form(bytes(row[col]))
+                    own = form.own()
+                    for old, new in swaps:
+                        own = own.replace(old.encode(), new.encode())
+                    row[col] = pack_dump_form(own, form.shared)
+            row.update(dataset_id=dst, name=name)
             rows.append(row)
         with engine.begin() as conn:
             conn.execute(bm.delete())

@@ -154,7 +154,8 @@ def _jsonld_nodes(out: JsonLdWriter, triples: list[Triple]) -> str:
     return body.replace(",\n", "\n") + "\n" if body else ""
 
 
-def _pack(own: bytes, shared: bytes) -> bytes:
+def pack_dump_form(own: bytes, shared: bytes) -> bytes:
+    """A stored dump value (see DumpForm) from the dataset's own text and its shared lines."""
     fragment = deflate_fragment(own)
     return _DUMP_HEAD.pack(zlib.crc32(own), len(own), len(fragment)) + fragment + shared
 
@@ -179,9 +180,9 @@ def _dump_forms(
     shared_nt = nt.chunk(shared).encode("utf-8")
     jsonld_own = jsonld.chunk(own_triples).removeprefix(",\n")
     return {
-        "dcat_nt_dump": _pack(nt.chunk(own_triples).encode("utf-8"), shared_nt),
-        "dcat_ttl_dump": _pack(ttl.chunk(own_triples).encode("utf-8"), shared_nt),
-        "dcat_jsonld_dump": _pack(
+        "dcat_nt_dump": pack_dump_form(nt.chunk(own_triples).encode("utf-8"), shared_nt),
+        "dcat_ttl_dump": pack_dump_form(ttl.chunk(own_triples).encode("utf-8"), shared_nt),
+        "dcat_jsonld_dump": pack_dump_form(
             (",\n" + jsonld_own).encode("utf-8"), _jsonld_nodes(jsonld, shared).encode("utf-8")
         ),
     }
