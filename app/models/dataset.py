@@ -53,6 +53,8 @@ class Dataset(Base):
     __tablename__ = "dataset"
     __table_args__ = (
         Index("ix_dataset_state_private_modified", "state", "private", "metadata_modified"),
+        # Catalogue pages list visible datasets in id order (migration 0012_catalogpages).
+        Index("ix_dataset_state_private_id", "state", "private", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
