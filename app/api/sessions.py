@@ -296,10 +296,12 @@ async def run_read(request: Request, work: Callable[[Session], T]) -> T:
     one per step: the hot GETs (app.api.hot_reads). Same admission gate, 503 translation and
     deferred bookkeeping writes; on SQLite no thread at all (see `_inline`).
 
-    Not on PostgreSQL's async engine: `work` may hold a thread lock across its queries (the
-    memory index catches up under its lock with this session), and an awaited query there
-    would let the next request on the loop block the loop's thread on that lock for good
-    (tests/faults/test_search_after_write.py)."""
+    Not on PostgreSQL's async engine. A search used to hold the memory index's thread lock
+    across its catch-up queries, and an awaited query there let the next request on the loop
+    block the loop's thread on that lock for good (tests/faults/test_search_after_write.py).
+    The catch-up now reads before it locks (app.search.memory.registry.ready), but a search
+    still takes that lock while it evaluates, and the loop would wait on it: moving searches
+    to the loop has to be measured and attacked again first."""
     db: RequestDatabase = request.app.state.db
     inline = _inline(db)
     async with db.gate.enter(False):

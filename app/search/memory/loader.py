@@ -138,16 +138,37 @@ def load(
     return loading.index
 
 
+@dataclass(frozen=True)
+class Changes:
+    """The index writes after generation `since`, as read (not applied yet)."""
+
+    since: int
+    gone: list[int]
+    changed: list[DocRow]
+
+
+def read_changes(session: Session, since: int) -> Changes:
+    """The writes after generation `since`: documents removed, and documents (re)written as
+    they are now. Touches no index, so it needs no lock (registry.ready reads them before it
+    takes the index's lock)."""
+    gone = list(session.scalars(select(SearchGone.doc_id).where(SearchGone.generation > since)))
+    changed = session.execute(_select().where(SearchDoc.generation > since)).all()
+    return Changes(since, gone, [_row(row) for row in changed])
+
+
+def apply_changes(index: MemoryIndex, changes: Changes, generation: int) -> None:
+    """Apply `changes` read from `index.generation` and move the index to `generation` (the
+    caller holds the index's lock and checked that the index is still at `changes.since`)."""
+    for doc_id in changes.gone:
+        index.remove(doc_id)
+    index.add(changes.changed)
+    index.generation = generation
+
+
 def catch_up(session: Session, index: MemoryIndex, generation: int) -> None:
     """Apply the writes after `index.generation`, up to at least `generation` (the caller
     read it from search_state before: everything up to it has committed)."""
-    since = index.generation
-    gone = session.scalars(select(SearchGone.doc_id).where(SearchGone.generation > since))
-    for doc_id in gone:
-        index.remove(doc_id)
-    changed = session.execute(_select().where(SearchDoc.generation > since)).all()
-    index.add([_row(row) for row in changed])
-    index.generation = generation
+    apply_changes(index, read_changes(session, index.generation), generation)
 
 
 def fingerprint(session: Session) -> tuple[int, int, int]:

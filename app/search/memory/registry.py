@@ -42,11 +42,13 @@ from app.search.memory.loader import (
     Loading,
     SessionFor,
     SourceMissing,
+    apply_changes,
     begin,
     catch_up,
     fingerprint,
     index_fingerprint,
     load,
+    read_changes,
     step,
 )
 
@@ -109,6 +111,9 @@ options = Options()
 # would hold it (and the searches queued behind it) for seconds, so a served app catches up
 # in the background while the database answers.
 CATCH_UP_IN_SEARCH = 2000
+# Times a search reads the writes it must see and finds the index moved by another search
+# before it could apply them; then the database answers it.
+CATCH_UP_ATTEMPTS = 3
 _databases: dict[str, _Database] = {}
 _databases_lock = threading.Lock()
 
@@ -425,10 +430,14 @@ def _background_catch_up(db: _Database, engine: Engine) -> None:
     try:
         with Session(bind=engine) as session:
             state = repo.state(session)
-            with db.lock:
-                index = db.index
-                if state is not None and index is not None and index.epoch == state[0]:
-                    catch_up(session, index, state[1])
+            seen = db.index
+            if state is not None and seen is not None and seen.epoch == state[0]:
+                # Read unlocked (see ready). Searches leave the index alone meanwhile
+                # (db.catching_up); a reload may replace it, and then nothing is applied.
+                changes = read_changes(session, seen.generation)
+                with db.lock:
+                    if db.index is seen and seen.generation == changes.since:
+                        apply_changes(seen, changes, state[1])
         db.catcher.ok()
     except Exception as exc:  # the next search starts another, after the backoff
         db.catch_up_after = time.monotonic() + db.catcher.failed(exc)
@@ -529,17 +538,33 @@ def ready(session: Session) -> Iterator[MemoryIndex | None]:
     if db.catching_up:
         yield None
         return
-    with db.lock:
-        index = db.index
-        if index is None or index.epoch != epoch:
-            yield None
+    # The writes this search must see are read before the lock is taken: a query under the
+    # lock would hold every other search of the process for its length. Unlocked, the index
+    # may move meanwhile; the changes are applied only if it has not, else read again.
+    for _attempt in range(CATCH_UP_ATTEMPTS):
+        seen = db.index
+        changes = None
+        near = seen is not None and generation - seen.generation <= CATCH_UP_IN_SEARCH
+        if (
+            seen is not None
+            and seen.epoch == epoch
+            and seen.generation != generation
+            and (near or options.wait)
+        ):
+            changes = read_changes(session, seen.generation)
+        with db.lock:
+            index = db.index
+            if index is None or index.epoch != epoch:
+                break
+            if generation - index.generation > CATCH_UP_IN_SEARCH and not options.wait:
+                _start_catching_up(db, engine)
+                break
+            if generation != index.generation:
+                if changes is None or index is not seen or index.generation != changes.since:
+                    continue  # another search moved it meanwhile: read again, unlocked
+                apply_changes(index, changes, generation)
+                if not options.wait and _want_checkpoint(db, index):
+                    _start_checkpoint(db, engine, index)
+            yield index
             return
-        if generation - index.generation > CATCH_UP_IN_SEARCH and not options.wait:
-            _start_catching_up(db, engine)
-            yield None
-            return
-        if generation != index.generation:
-            catch_up(session, index, generation)
-            if not options.wait and _want_checkpoint(db, index):
-                _start_checkpoint(db, engine, index)
-        yield index
+    yield None  # not loaded, too far behind, or moving under a stream of writes
