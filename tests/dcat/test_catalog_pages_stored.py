@@ -74,6 +74,21 @@ def test_every_page_holds_the_mapped_graph(
     assert _same_as_mapped(client, "organization=131016&limit=5") <= public
 
 
+def test_the_json_ld_page_has_one_node_per_subject(
+    client: TestClient, backend: Backend, corpus: list[str]
+) -> None:
+    # A consumer that picks the catalogue's node by @id, without merging, sees every dataset.
+    for query in ("limit=100", "limit=9&page=2"):
+        listed = _same_as_mapped(client, query)
+        graph = client.get(f"/catalog.jsonld?{query}").json()["@graph"]
+        ids = [node["@id"] for node in graph]
+        assert len(ids) == len(set(ids)), [i for i in set(ids) if ids.count(i) > 1]
+        (catalog,) = [node for node in graph if node["@id"] == str(CATALOG)]
+        links = catalog["dcat:dataset"]
+        links = links if isinstance(links, list) else [links]
+        assert {link["@id"].rsplit("/", 1)[-1] for link in links} == listed
+
+
 def test_a_caller_who_sees_private_datasets_gets_them_from_the_store_too(
     client: TestClient, backend: Backend, users: Accounts, corpus: list[str]
 ) -> None:
