@@ -19,7 +19,7 @@ from app.common.validate import FieldErrors, check_email, check_url
 from app.datasets import repository as repo
 from app.datasets.schemas import DatasetFields, ResourceIn
 from app.datasets.vocab import normalise_frequency
-from app.models import Category, Dataset, License, Organization, Tag
+from app.models import Category, Dataset, License, Organization
 from app.organizations.codes import is_valid_lg_code
 from app.timeutil import to_naive_utc
 
@@ -199,15 +199,8 @@ def _apply_tags(session: Session, ds: Dataset, raw: list[str], errors: FieldErro
             continue
         if name not in names:
             names.append(name)
-    existing = repo.tags_by_name(session, names)
-    tags: list[Tag] = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name)
-            session.add(tag)
-        tags.append(tag)
-    ds.tags = tags
+    tags = repo.tags_made(session, names)
+    ds.tags = [tags[name] for name in names]
 
 
 def _apply_categories(session: Session, ds: Dataset, refs: list[str], errors: FieldErrors) -> None:

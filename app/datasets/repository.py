@@ -16,6 +16,8 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.accounts.actor import Actor
@@ -30,6 +32,7 @@ from app.models import (
     dataset_measure,
     dataset_tag,
 )
+from app.models.base import new_uuid
 
 # Everything a DatasetOut needs, loaded explicitly (relationships are lazy="raise").
 FULL_LOAD = (
@@ -115,6 +118,27 @@ def tags_by_name(session: Session, names: list[str]) -> dict[str, Tag]:
     if not names:
         return {}
     return {t.name: t for t in session.scalars(_TAGS_BY_NAME, {"refs": names})}
+
+
+def tags_made(session: Session, names: list[str]) -> dict[str, Tag]:
+    """The tags named `names`, those not yet in the catalogue inserted first.
+
+    Tags are rows shared by every dataset. Two transactions bringing the same new tag would both
+    insert it and the later one would violate `uq_tag_name` (on PostgreSQL after waiting for the
+    earlier one to commit). `INSERT ... ON CONFLICT (name) DO NOTHING` makes the later insert a
+    no-op instead, and the select that follows sees the committed row. Names go in sorted, so
+    two transactions inserting overlapping sets take the row locks in the same order and
+    cannot deadlock.
+    """
+    found = tags_by_name(session, names)
+    missing = sorted(set(names) - found.keys())
+    if not missing:
+        return found
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    rows = [{"id": new_uuid(), "name": name} for name in missing]
+    session.execute(insert(Tag).values(rows).on_conflict_do_nothing(index_elements=["name"]))
+    return found | tags_by_name(session, missing)
 
 
 def measures(session: Session, ids: set[str]) -> dict[str, Measure]:
