@@ -117,10 +117,9 @@ class CatalogQuery:
 
 
 @dataclass(frozen=True)
-class CatalogIds:
-    """The ids of one catalogue page, in id order, and where the page sits."""
+class CatalogPaging:
+    """Where a catalogue page sits: `total` datasets listed, `per_page` to a page."""
 
-    ids: list[str]
     total: int
     page: int
     per_page: int
@@ -131,15 +130,15 @@ class CatalogIds:
 
 
 @dataclass(frozen=True)
-class CatalogPage:
-    items: list[DatasetOut]
-    total: int
-    page: int
-    per_page: int
+class CatalogIds(CatalogPaging):
+    """The ids of one catalogue page, in id order."""
 
-    @property
-    def last_page(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+    ids: list[str]
+
+
+@dataclass(frozen=True)
+class CatalogPage(CatalogPaging):
+    items: list[DatasetOut]
 
 
 def _check_filters(session: Session, query: CatalogQuery) -> str | None:
@@ -195,7 +194,7 @@ def catalog_ids(
         )
         total = dataset_repo.count(session, stmt)
         ids = repo.page_ids(session, stmt, offset, per_page)
-    result = CatalogIds(ids, total, page, per_page)
+    result = CatalogIds(total, page, per_page, ids=ids)
     if page > result.last_page:
         raise NotFound(
             f"Page {page} does not exist: this catalogue has {result.last_page} page(s) "
@@ -210,7 +209,7 @@ def catalog_page(
     """One page of the catalogue in id order, filtered, with its records (see catalog_ids)."""
     found = catalog_ids(session, actor, query, page, per_page)
     rows = repo.by_ids(session, found.ids)
-    return CatalogPage([dataset_out(d) for d in rows], found.total, page, per_page)
+    return CatalogPage(found.total, page, per_page, items=[dataset_out(d) for d in rows])
 
 
 def dataset(session: Session, actor: Actor, ref: str) -> DatasetOut:
