@@ -252,6 +252,17 @@ async def _write_before_response(
         log.warning("a read's write before its response failed", exc_info=True)
 
 
+async def _after_request(db: RequestDatabase, session: Session) -> None:
+    """The bookkeeping a request's work left on its closed `session`: deferred writes (run
+    now, after the request's own transaction), then the writes its response waits for."""
+    deferred = take_deferred_writes(session)
+    if deferred:
+        _run_deferred(db, deferred)
+    before_response = session.info.pop(WRITES_BEFORE_RESPONSE, None)
+    if before_response:
+        await _write_before_response(db, before_response)
+
+
 @asynccontextmanager
 async def _session(request: Request, write: bool) -> AsyncIterator[Session]:
     db: RequestDatabase = request.app.state.db
@@ -267,12 +278,7 @@ async def _session(request: Request, write: bool) -> AsyncIterator[Session]:
                     raise
         finally:
             await _in_thread(session.close)
-    deferred = take_deferred_writes(session)
-    if deferred:
-        _run_deferred(db, deferred)
-    before_response = session.info.pop(WRITES_BEFORE_RESPONSE, None)
-    if before_response:
-        await _write_before_response(db, before_response)
+    await _after_request(db, session)
 
 
 T = TypeVar("T")
@@ -326,12 +332,7 @@ async def run_read(request: Request, work: Callable[[Session], T]) -> T:
             # Shielded: a client that disconnects must not leave the transaction open.
             with anyio.CancelScope(shield=True):
                 result = await anyio.to_thread.run_sync(run)
-    deferred = take_deferred_writes(session)
-    if deferred:
-        _run_deferred(db, deferred)
-    before_response = session.info.pop(WRITES_BEFORE_RESPONSE, None)
-    if before_response:
-        await _write_before_response(db, before_response)
+    await _after_request(db, session)
     return result
 
 
