@@ -105,15 +105,6 @@ class Gate:
                 semaphore.release()
 
 
-# Worker threads `run_read` uses at once (per process; the others' requests wait on the loop).
-# Threads that all want the GIL cost CPU in hand-offs: on PostgreSQL at 100k with 16 clients,
-# a search cost 2.12 ms (facets 2.55) of server CPU with the default 40 threads, 1.52 (1.65)
-# with 2 and 1.66 (2.04) with 4 (bench/results/api-2026-12-02-s11-*). Two still overlap one
-# request's round trip with another's Python. The cost: a slow read (a search the database
-# answers while the memory index loads) holds one of the two for its length.
-RUN_READ_THREADS = 2
-
-
 @dataclass
 class RequestDatabase:
     """What the lifespan puts on `app.state.db`: both session factories and the gate."""
@@ -124,12 +115,6 @@ class RequestDatabase:
     gate: Gate
     core_reads: Engine
     """The engine `run_read_core` connects with (see `_core_read_engine`)."""
-    hot_read_sessions: sessionmaker[Session]
-    """`run_read`'s sessions: on PostgreSQL bound to `core_reads` (autocommit), on SQLite the
-    read sessions."""
-    read_threads: anyio.CapacityLimiter
-    """The worker threads `run_read` may use at once (`RUN_READ_THREADS`); made in the
-    lifespan, since a limiter belongs to the event loop that made it."""
     async_core_reads: AsyncEngine | None = None
     """PostgreSQL: the same reads on the event loop (see `_async_core_read_engine`)."""
 
@@ -143,19 +128,12 @@ def request_database(
 ) -> RequestDatabase:
     sqlite = engine.dialect.name == "sqlite"
     gate = Gate(sessions, 1 if sqlite else None, queue_timeout, max_waiting)
-    reads = make_read_sessionmaker(engine)
-    core_reads = _core_read_engine(engine)
     return RequestDatabase(
         engine,
         make_sessionmaker(engine),
-        reads,
+        make_read_sessionmaker(engine),
         gate,
-        core_reads,
-        # In autocommit for the reason `_core_read_engine` gives: a search's statements then
-        # cost no BEGIN and COMMIT round trips. Only `run_read`'s work, which never writes
-        # through its session (bookkeeping goes through `defer_write`/`write_before_response`).
-        reads if sqlite else make_read_sessionmaker(core_reads),
-        anyio.CapacityLimiter(RUN_READ_THREADS),
+        _core_read_engine(engine),
         None if sqlite else _async_core_read_engine(engine),
     )
 
@@ -333,7 +311,7 @@ async def run_read(request: Request, work: Callable[[Session], T]) -> T:
     db: RequestDatabase = request.app.state.db
     inline = _inline(db)
     async with db.gate.enter(False):
-        session = db.hot_read_sessions()
+        session = db.read_sessions()
 
         def run() -> T:
             try:
@@ -353,7 +331,7 @@ async def run_read(request: Request, work: Callable[[Session], T]) -> T:
         else:
             # Shielded: a client that disconnects must not leave the transaction open.
             with anyio.CancelScope(shield=True):
-                result = await anyio.to_thread.run_sync(run, limiter=db.read_threads)
+                result = await anyio.to_thread.run_sync(run)
     await _after_request(db, session)
     return result
 
