@@ -270,7 +270,13 @@ def parse(q: str, fields: frozenset[str] = frozenset()) -> Query:
             filters.append(item.filter)
         elif item.term is not None and item.term.tokens:
             (negative if item.negated else positive).append(item.term)
-    return Query(tuple(positive), tuple(negative), tuple(filters))
+    # A clause said twice asks nothing more (AND/NOT), and each costs the database its own
+    # index probe: "川 " x 2,500 took ~88 s at 100k datasets before it was said once.
+    return Query(
+        tuple(dict.fromkeys(positive)),
+        tuple(dict.fromkeys(negative)),
+        tuple(dict.fromkeys(filters)),
+    )
 
 
 # --------------------------------------------------------------------------- renderers
