@@ -19,7 +19,7 @@ from app.common.validate import FieldErrors, check_email, check_url
 from app.datasets import repository as repo
 from app.datasets.schemas import DatasetFields, ResourceIn
 from app.datasets.vocab import normalise_frequency
-from app.models import Category, Dataset, License, Organization
+from app.models import Category, Dataset, License, Organization, Tag
 from app.organizations.codes import is_valid_lg_code
 from app.timeutil import to_naive_utc
 
@@ -199,7 +199,13 @@ def _apply_tags(session: Session, ds: Dataset, raw: list[str], errors: FieldErro
             continue
         if name not in names:
             names.append(name)
-    tags = repo.tags_made(session, names)
+    if isinstance(ds, Dataset):
+        tags = repo.tags_made(session, names)
+    else:
+        # A draft (the bulk upload's preview check, app.bulk.validate) writes nothing, so its
+        # new tags stay unsaved objects.
+        tags = repo.tags_by_name(session, names)
+        tags.update({name: Tag(name=name) for name in names if name not in tags})
     ds.tags = [tags[name] for name in names]
 
 

@@ -17,7 +17,7 @@ from app.datasets import service as datasets
 from app.datasets.schemas import DatasetPatch
 from app.db import session_scope
 from app.errors import Forbidden
-from app.models import Dataset, DatasetActivity
+from app.models import Dataset, DatasetActivity, Tag
 from tests.bulk.lists import SAPPORO, row, to_csv, to_xlsx
 from tests.conftest import Backend
 
@@ -208,3 +208,19 @@ def test_apply_is_all_or_nothing_when_a_save_fails(backend: Backend, clerk: Acto
     with pytest.raises(Exception, match="not valid"):
         _apply(backend, plan, clerk)
     assert _count(backend, Dataset) == 0
+
+
+def test_preview_saves_no_tag_even_when_its_session_commits(backend: Backend, clerk: Actor) -> None:
+    # The upload pages preview in a read session (on SQLite a write there waits for, then
+    # fails on, another writer's lock): the list's new tags must not be inserted by the check.
+    before = _count(backend, Tag)
+    with backend.sessions() as session:
+        plan = service.preview(session, clerk, SAPPORO, parse(to_csv([row(1)], "cp932")))
+        session.commit()
+    assert [r.outcome for r in plan.rows] == ["new"]
+    assert _count(backend, Tag) == before
+    result = _apply(backend, plan, clerk)
+    with backend.sessions() as session:
+        ds = datasets.get_dataset(session, clerk, result.created[0][0])
+    assert ds.tags == ["公共", "施設"]
+    assert _count(backend, Tag) == before + 2
