@@ -127,8 +127,11 @@ def tags_made(session: Session, names: list[str]) -> dict[str, Tag]:
     insert it and the later one would violate `uq_tag_name` (on PostgreSQL after waiting for the
     earlier one to commit). `INSERT ... ON CONFLICT (name) DO NOTHING` makes the later insert a
     no-op instead, and the select that follows sees the committed row. Names go in sorted, so
-    two transactions inserting overlapping sets take the row locks in the same order and
-    cannot deadlock.
+    two single-dataset writes inserting overlapping sets take the row locks in the same order.
+    A transaction that writes several datasets (a bulk upload's save, a harvest page) can still
+    deadlock with another writer over a new tag through the change feed's order lock
+    (`history.lock_feed_order`), as it could before: PostgreSQL then aborts one of them, whole
+    (SQLSTATE 40P01, a 503 "busy" for a request), and nothing is half-saved.
     """
     found = tags_by_name(session, names)
     missing = sorted(set(names) - found.keys())
