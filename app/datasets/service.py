@@ -171,7 +171,6 @@ def create_dataset(
     ds.metadata_modified = now
     ds.name = data.name or _generated_name(session, ds.organization)
     _apply_provenance(ds, provenance)
-    session.add(ds)
     _flush_new(session, ds, generated=data.name is None)
     if not ds.title:
         ds.title = ds.name
@@ -180,19 +179,32 @@ def create_dataset(
     return out
 
 
+# Each failed attempt means another writer committed the number drawn (on PostgreSQL the insert
+# waits for that writer's commit), so among k writers drawing at once the last needs k tries;
+# the request gate admits `db_sessions` (16 by default) writers per process.
+GENERATED_NAME_ATTEMPTS = 40
+
+
 def _flush_new(session: Session, ds: Dataset, *, generated: bool) -> None:
-    """Insert, retrying a generated name if a concurrent writer took the same number."""
+    """Add and insert `ds`, retrying a generated name if a concurrent writer took the same
+    number."""
     if not generated:
         # The name was checked above; only a concurrent writer can still take it. No savepoint:
         # it snapshots the whole session, which made every create in a batch slower.
+        session.add(ds)
         try:
             session.flush()
         except IntegrityError as exc:
             raise Conflict("That URL is already in use.", {"name": ["Already in use"]}) from exc
         return
-    for _attempt in range(5):
+    for _attempt in range(GENERATED_NAME_ATTEMPTS):
         try:
+            # Added inside the savepoint: `begin_nested` flushes what is pending before it sets
+            # the savepoint, so a dataset added before it would hit a taken name outside the
+            # savepoint and abort the whole transaction (a 500 on PostgreSQL when concurrent
+            # creates drew the same number). Rolled back, the dataset is transient again.
             with session.begin_nested():
+                session.add(ds)
                 session.flush()
             return
         except IntegrityError as exc:

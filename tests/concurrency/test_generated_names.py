@@ -1,0 +1,52 @@
+"""Concurrent creates without a name all get one (e-Gov style `{org}_{YYYYMMDD}_{NNNN}`).
+
+Each create draws the next free number; two drawn at once collide on `uq_dataset_name`, and the
+later one must draw again inside its savepoint instead of failing (a 500 on PostgreSQL before).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+
+from tests.concurrency.conftest import serve
+from tests.conftest import Accounts, Backend
+
+WRITERS = 8
+ROUNDS = 3
+
+
+def _create(
+    url: str, headers: dict[str, str], start: threading.Barrier, title: str, got: list[str]
+) -> None:
+    with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
+        start.wait()
+        res = http.post("/api/v1/datasets", json={"title": title, "owner_org": "011002"})
+        ok = res.status_code == 201
+        got.append(res.json()["name"] if ok else f"{res.status_code} {res.text[:300]}")
+
+
+def test_concurrent_creates_without_a_name_each_get_a_free_one(
+    backend: Backend, users: Accounts
+) -> None:
+    editor = users.make("namer", org="011002")
+    got: list[str] = []
+    with serve(backend) as url:
+        for round_ in range(ROUNDS):
+            start = threading.Barrier(WRITERS)
+            threads = [
+                threading.Thread(
+                    target=_create, args=(url, editor.headers, start, f"名前なし {round_} {i}", got)
+                )
+                for i in range(WRITERS)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    failures = [g for g in got if not g.startswith("011002_")]
+    assert failures == []
+    assert len(set(got)) == WRITERS * ROUNDS
+    numbers = sorted(int(name.rsplit("_", 1)[1]) for name in got)
+    assert numbers == list(range(1, WRITERS * ROUNDS + 1))
