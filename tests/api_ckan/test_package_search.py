@@ -221,3 +221,21 @@ def test_full_width_digits_are_refused_like_the_native_api(client: TestClient) -
 def test_ignored_solr_parameters_are_accepted(client: TestClient) -> None:
     params = {"qf": "title^4", "wt": "json", "defType": "edismax", "ext_bbox": "1,2,3,4"}
     assert search(client, **params)["count"] == 0
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_a_query_of_too_many_terms_is_a_search_query_error_saying_the_limit(
+    client: TestClient,
+) -> None:
+    # 45,000 words made PostgreSQL's query parser fail ("stack depth limit exceeded": a 500).
+    q = " ".join(f"語{i}" for i in range(45_000))
+    res = client.post("/api/3/action/package_search", json={"q": q})
+    assert res.status_code == 400, res.text
+    error = res.json()["error"]
+    assert error["__type"] == "Search Query Error"
+    assert "at most 100 are allowed" in str(error)
+    native = client.get("/api/v1/search", params={"q": " ".join(f"w{i}" for i in range(101))})
+    assert native.status_code == 400, native.text
+    assert "at most 100 are allowed" in native.text
+    # Repeated words count once: the same word 2,500 times is one term.
+    assert search(client, q="保育 " * 2500)["count"] == 1

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.search.query import (
+    MAX_TERMS,
     AnyOf,
     Filter,
     Query,
@@ -93,6 +94,25 @@ def test_a_clause_repeated_is_said_once() -> None:
         negative=(Term("犬"),),
         filters=(Filter("res_format", ("CSV",)),),
     )
+
+
+def test_terms_with_the_same_tokens_are_one() -> None:
+    # 川↑ and "川" index as 川 does: the same probe, said once (the first spelling is kept).
+    assert parse('川 川↑ "川" 川。 -犬 -犬!') == Query(
+        positive=(Term("川"),), negative=(Term("犬"),)
+    )
+    assert parse("river RIVER River") == Query(positive=(Term("river"),))
+    assert parse("a OR b  b OR a") == Query(positive=(AnyOf((Term("a"), Term("b"))),))
+
+
+def test_a_query_of_more_than_max_terms_is_refused_with_what_to_do() -> None:
+    words = [f"w{i}" for i in range(MAX_TERMS)]
+    assert len(parse(" ".join(words)).positive) == MAX_TERMS
+    with pytest.raises(QuerySyntaxError, match="at most 100 are allowed") as caught:
+        parse(" ".join(words) + " -extra")
+    assert caught.value.kind == "too_many_terms"
+    with pytest.raises(QuerySyntaxError, match="101 different search terms"):
+        parse(" OR ".join([*words, "extra"]))
 
 
 def test_parse_without_fields_treats_everything_as_terms() -> None:
