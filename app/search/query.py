@@ -64,8 +64,9 @@ class QuerySyntaxError(ValueError):
 
     `kind` names the mistake for surfaces that word it themselves (the web pages, in the
     reader's language): unbalanced_quote, lone_minus, empty_field_value, dangling_or,
-    or_with_exclusion, or_mixed. `position` is 1-based in the query string; `field` is
-    the filter field of an empty_field_value.
+    or_with_exclusion, or_mixed, too_many_terms (more than `MAX_TERMS`; the pages show their
+    generic message with this English one). `position` is 1-based in the query string;
+    `field` is the filter field of an empty_field_value.
     """
 
     def __init__(
