@@ -294,9 +294,7 @@ class _Names:
     def take(self, org_name: str) -> str:
         prefix = f"{org_name}_{utcnow():%Y%m%d}_"
         if prefix not in self.next:
-            taken = repo.names_with_prefix(self.session, prefix)
-            numbers = [int(n[len(prefix) :]) for n in taken if n[len(prefix) :].isdigit()]
-            self.next[prefix] = max(numbers, default=0) + 1
+            self.next[prefix] = repo.next_serial(self.session, prefix)
         number = self.next[prefix]
         self.next[prefix] += 1
         return f"{prefix}{number:04d}"

@@ -111,7 +111,26 @@ def resource_ids_among(session: Session, ids: set[str]) -> set[str]:
 
 
 def names_with_prefix(session: Session, prefix: str) -> Sequence[str]:
-    return session.scalars(select(Dataset.name).where(Dataset.name.startswith(prefix))).all()
+    # Escaped: `_` in e-Gov prefixes is LIKE's one-character wildcard (012033-20261202-0500
+    # would count as 012033_20261202_0500).
+    stmt = select(Dataset.name).where(Dataset.name.startswith(prefix, autoescape=True))
+    return session.scalars(stmt).all()
+
+
+# Digits a generated name's serial may have: more are someone's own name, not a serial (84
+# nines would make the next generated name longer than the 100 characters a name may have).
+SERIAL_DIGITS = 8
+
+
+def next_serial(session: Session, prefix: str) -> int:
+    """The number after the highest serial among the names `{prefix}{digits}`: for e-Gov
+    style generated names `{org}_{YYYYMMDD}_{NNNN}` (1 when there is none)."""
+    numbers = [
+        int(suffix)
+        for suffix in (name[len(prefix) :] for name in names_with_prefix(session, prefix))
+        if suffix.isascii() and suffix.isdigit() and len(suffix) <= SERIAL_DIGITS
+    ]
+    return max(numbers, default=0) + 1
 
 
 def tags_by_name(session: Session, names: list[str]) -> dict[str, Tag]:

@@ -80,12 +80,7 @@ def get_dataset(
 def _generated_name(session: Session, org: Organization) -> str:
     """e-Gov style `{org}_{YYYYMMDD}_{NNNN}`: never munged from a Japanese title."""
     prefix = f"{org.name}_{utcnow():%Y%m%d}_"
-    numbers = [
-        int(n[len(prefix) :])
-        for n in repo.names_with_prefix(session, prefix)
-        if n[len(prefix) :].isdigit()
-    ]
-    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+    return f"{prefix}{repo.next_serial(session, prefix):04d}"
 
 
 def _check_revision(ds: Dataset, if_match: int | None) -> None:

@@ -44,6 +44,24 @@ def test_create_generates_egov_style_name_never_munged(client: TestClient, users
     assert first.headers["Location"] == f"/api/v1/datasets/{a['id']}"
 
 
+def test_generated_names_count_only_serials_of_their_own_prefix(
+    client: TestClient, users: Accounts
+) -> None:
+    # Found by a fresh helper: an editor's own 100-character name of 84 nines made the next
+    # generated name 101 characters (a 500 on PostgreSQL), and `_` in the prefix was LIKE's
+    # wildcard, so 011002-YYYYMMDD-0500 counted as serial 500.
+    editor = users.make("clerk", org=SAPPORO)
+    first = client.post("/api/v1/datasets", json=_aed(), headers=editor.headers).json()
+    prefix = first["name"][:-4]
+    own = [prefix + "9" * 84, prefix.replace("_", "-") + "0500"]
+    for name in own:
+        res = client.post("/api/v1/datasets", json=_aed(name=name), headers=editor.headers)
+        assert res.status_code == 201, res.text
+    after = client.post("/api/v1/datasets", json=_aed(), headers=editor.headers)
+    assert after.status_code == 201, after.text
+    assert after.json()["name"] == prefix + "0002"
+
+
 def test_fields_are_cleaned_and_normalised(client: TestClient, users: Accounts) -> None:
     editor = users.make("clerk", org=SAPPORO)
     ds = client.post("/api/v1/datasets", json=_aed(), headers=editor.headers).json()
