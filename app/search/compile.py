@@ -30,7 +30,7 @@ from app.search.params import (
     RangeFilter,
     SearchParams,
 )
-from app.search.query import AnyOf, Clause, Query, QuerySyntaxError, Term, parse
+from app.search.query import AnyOf, Clause, Query, QuerySyntaxError, Term, check_size, parse
 from app.search.repository import OrderKey
 
 MAX_ROWS = 1000
@@ -142,6 +142,12 @@ def compile_params(params: SearchParams) -> Compiled:
             query = _text_filter(query, alias)
         else:
             filters.append(alias)
+    try:
+        check_size(query)  # title:/notes:/text: filters added terms after parse checked
+    except QuerySyntaxError as exc:
+        error = SearchQueryError(f"Cannot search: {exc}", {"q": [str(exc)]})
+        error.syntax = exc
+        raise error from None
     keys_all: list[tuple[str, ...]] = []
     keys_none: list[str] = []
     conditions: list[ColumnElement[bool]] = []

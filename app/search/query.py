@@ -57,6 +57,9 @@ _SAFE_TOKEN: Final = re.compile(r"[0-9a-z]+")
 # Solr bounds the same thing with maxBooleanClauses (1,024 by default); a person's query
 # holds a handful.
 MAX_TERMS = 100
+# Index tokens a query may hold in all (a Japanese run gives about one per character): one
+# 14,000-character word made PostgreSQL fail the same way ("stack depth limit exceeded").
+MAX_TOKENS = 1000
 
 
 class QuerySyntaxError(ValueError):
@@ -254,7 +257,7 @@ def _merge_or(group: list[_Item]) -> Clause | Filter | None:
         values = tuple(dict.fromkeys(v for f in filters for v in f.values))
         return Filter(filters[0].field, values)
     terms = [it.term for it in group if it.term is not None and it.term.tokens]
-    unique = tuple(dict.fromkeys(terms))
+    unique = _once(terms)
     if not unique:
         return None
     return unique[0] if len(unique) == 1 else AnyOf(unique)
@@ -284,16 +287,30 @@ def parse(q: str, fields: frozenset[str] = frozenset()) -> Query:
     # index probe: "川 " x 2,500 took ~88 s at 100k datasets before it was said once. Terms are
     # the same when their index tokens are (what every backend matches): 川 and 川↑ are one.
     query = Query(_once(positive), _once(negative), tuple(dict.fromkeys(filters)))
-    terms = len(query.negative) + sum(
-        len(c.terms) if isinstance(c, AnyOf) else 1 for c in query.positive
-    )
-    if terms > MAX_TERMS:
+    check_size(query)
+    return query
+
+
+def check_size(query: Query) -> None:
+    """Raise QuerySyntaxError (kind too_many_terms) when the text part of `query` holds more
+    than `MAX_TERMS` terms or `MAX_TOKENS` index tokens. `parse` checks; a caller that adds
+    terms afterwards (compile's title:/notes:/text: filters) checks again."""
+    terms = [*query.negative]
+    for clause in query.positive:
+        terms += clause.terms if isinstance(clause, AnyOf) else (clause,)
+    if len(terms) > MAX_TERMS:
         raise QuerySyntaxError(
-            f"The query has {terms} different search terms; at most {MAX_TERMS} are allowed. "
-            "Remove some words",
+            f"The query has {len(terms)} different search terms; at most {MAX_TERMS} are "
+            "allowed. Remove some words",
             "too_many_terms",
         )
-    return query
+    tokens = sum(len(term.tokens) for term in terms)
+    if tokens > MAX_TOKENS:
+        raise QuerySyntaxError(
+            f"The query is too long to search ({tokens} index tokens; at most {MAX_TOKENS}, "
+            "about as many characters of Japanese text). Shorten it",
+            "too_many_terms",
+        )
 
 
 def _once(clauses: list[C]) -> tuple[C, ...]:

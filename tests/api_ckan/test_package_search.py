@@ -237,5 +237,8 @@ def test_a_query_of_too_many_terms_is_a_search_query_error_saying_the_limit(
     native = client.get("/api/v1/search", params={"q": " ".join(f"w{i}" for i in range(101))})
     assert native.status_code == 400, native.text
     assert "at most 100 are allowed" in native.text
+    # title:/notes:/text: filters are search terms too (the v1 search takes them).
+    titles = " ".join(f"title:w{i}" for i in range(101))
+    assert client.get("/api/v1/search", params={"q": titles}).status_code == 400
     # Repeated words count once: the same word 2,500 times is one term.
     assert search(client, q="保育 " * 2500)["count"] == 1

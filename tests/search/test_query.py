@@ -115,6 +115,16 @@ def test_a_query_of_more_than_max_terms_is_refused_with_what_to_do() -> None:
         parse(" OR ".join([*words, "extra"]))
 
 
+def test_a_word_of_more_than_max_tokens_is_refused_and_or_spellings_are_one() -> None:
+    # One 14,000-character word made PostgreSQL fail ("stack depth limit exceeded").
+    with pytest.raises(QuerySyntaxError, match="too long to search") as caught:
+        parse("川" * 14_000)
+    assert caught.value.kind == "too_many_terms"
+    assert parse("川" * 900).positive == (Term("川" * 900),)
+    spellings = " OR ".join("川" + "。" * k for k in range(1, 150))
+    assert parse(spellings) == Query(positive=(Term("川。"),))
+
+
 def test_parse_without_fields_treats_everything_as_terms() -> None:
     assert parse("tags:防災") == Query(positive=(Term("tags:防災"),))
 
