@@ -60,6 +60,12 @@ class Compiled:
     facet_mincount: int
 
 
+# Filter values a search may hold in all (each is an index key or an SQL condition): ~1,200
+# `-name:` clauses overflowed SQLite's expression tree ("Expression tree is too large", a 500)
+# and 50,000 `tags:` alternatives PostgreSQL's stack (found by a fresh helper).
+MAX_FILTER_VALUES = 500
+
+
 def _fail(message: str, field: str) -> SearchQueryError:
     return SearchQueryError(message, {field: [message]})
 
@@ -148,6 +154,13 @@ def compile_params(params: SearchParams) -> Compiled:
         error = SearchQueryError(f"Cannot search: {exc}", {"q": [str(exc)]})
         error.syntax = exc
         raise error from None
+    values = sum(len(f.values) for f in filters) + len(params.ranges)
+    if values > MAX_FILTER_VALUES:
+        raise _fail(
+            f"The search has {values} filter values (fq and field:value in q); at most "
+            f"{MAX_FILTER_VALUES} are allowed. Remove some",
+            "fq",
+        )
     keys_all: list[tuple[str, ...]] = []
     keys_none: list[str] = []
     conditions: list[ColumnElement[bool]] = []

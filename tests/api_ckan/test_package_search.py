@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.search.compile import MAX_FILTER_VALUES
 from tests.api_ckan.conftest import make_dataset
 from tests.conftest import Accounts, Backend
 
@@ -242,3 +243,23 @@ def test_a_query_of_too_many_terms_is_a_search_query_error_saying_the_limit(
     assert client.get("/api/v1/search", params={"q": titles}).status_code == 400
     # Repeated words count once: the same word 2,500 times is one term.
     assert search(client, q="保育 " * 2500)["count"] == 1
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_filters_and_nesting_beyond_the_limits_are_search_query_errors(
+    client: TestClient,
+) -> None:
+    # Found by a fresh helper: 1,200 -name: clauses overflowed SQLite's expression tree, 50,000
+    # tags: alternatives PostgreSQL's stack, and 1,000 nested parentheses Python's (500s).
+    many = " OR ".join(f"t{i}" for i in range(MAX_FILTER_VALUES + 1))
+    res = client.post("/api/3/action/package_search", json={"fq": f"tags:({many})"})
+    assert res.status_code == 400, res.text
+    assert f"at most {MAX_FILTER_VALUES} are allowed" in res.text
+    negated = " ".join(f"-name:n{i}" for i in range(1200))
+    assert client.get("/api/v1/search", params={"q": negated}).status_code == 400
+    deep = client.post("/api/3/action/package_search", json={"q": "(" * 1000 + "a" + ")" * 1000})
+    assert deep.status_code == 400, deep.text
+    assert "nested more than" in deep.text
+    allowed = " OR ".join(f"t{i}" for i in range(MAX_FILTER_VALUES - 1))
+    assert search(client, fq=f"tags:(防災 OR {allowed})")["count"] >= 1
+    assert search(client, q="(" * 10 + "保育" + ")" * 10)["count"] == 1

@@ -60,6 +60,9 @@ UNANSWERABLE_FIELDS = frozenset(
     }
 )
 ONE_MICROSECOND = timedelta(microseconds=1)
+# Parentheses deeper than this are refused: the parser recurses once per level, and 1,000
+# levels ended in RecursionError, a 500 (found by a fresh helper).
+MAX_DEPTH = 32
 
 
 @dataclass
@@ -213,6 +216,10 @@ def _parse(toks: list[_Tok], pos: int, depth: int) -> tuple[list[_Node], int]:
             negate = negate or tok.text in "-!"
             continue
         if tok.kind == "(":
+            if depth >= MAX_DEPTH:
+                raise SearchQueryError(
+                    f"Parentheses are nested more than {MAX_DEPTH} deep in the query: flatten them"
+                )
             inner, pos = _parse(toks, pos, depth + 1)
             if pos > len(toks) or toks[pos - 1].kind != ")":
                 raise SearchQueryError("Unbalanced '(' in the query")
