@@ -124,13 +124,18 @@ SERIAL_DIGITS = 8
 
 def next_serial(session: Session, prefix: str) -> int:
     """The number after the highest serial among the names `{prefix}{digits}`: for e-Gov
-    style generated names `{org}_{YYYYMMDD}_{NNNN}` (1 when there is none)."""
-    numbers = [
+    style generated names `{org}_{YYYYMMDD}_{NNNN}` (1 when there is none). Should that need
+    more than SERIAL_DIGITS digits (someone named a dataset `{prefix}99999999`), the lowest
+    free one instead, so a free serial that fits is always found."""
+    numbers = {
         int(suffix)
         for suffix in (name[len(prefix) :] for name in names_with_prefix(session, prefix))
         if suffix.isascii() and suffix.isdigit() and len(suffix) <= SERIAL_DIGITS
-    ]
-    return max(numbers, default=0) + 1
+    }
+    after = max(numbers, default=0) + 1
+    if after < 10**SERIAL_DIGITS:
+        return after
+    return next(n for n in range(1, len(numbers) + 2) if n not in numbers)
 
 
 def tags_by_name(session: Session, names: list[str]) -> dict[str, Tag]:

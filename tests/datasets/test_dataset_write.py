@@ -60,6 +60,17 @@ def test_generated_names_count_only_serials_of_their_own_prefix(
     after = client.post("/api/v1/datasets", json=_aed(), headers=editor.headers)
     assert after.status_code == 201, after.text
     assert after.json()["name"] == prefix + "0002"
+    # The highest serial that fits: the next ones take the lowest free numbers instead of
+    # colliding on a 9-digit one for the rest of the day (found by a fresh helper).
+    top = client.post(
+        "/api/v1/datasets", json=_aed(name=prefix + "99999999"), headers=editor.headers
+    )
+    assert top.status_code == 201, top.text
+    names = [
+        client.post("/api/v1/datasets", json=_aed(), headers=editor.headers).json()["name"]
+        for _ in range(2)
+    ]
+    assert names == [prefix + "0003", prefix + "0004"]
 
 
 def test_fields_are_cleaned_and_normalised(client: TestClient, users: Accounts) -> None:
