@@ -5,10 +5,11 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import uvicorn
 
 from app.main import create_app
@@ -44,3 +45,22 @@ def serve(backend: Backend, **settings: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def at_once(
+    url: str, headers: dict[str, str], n: int, send: Callable[[httpx.Client, int], None]
+) -> None:
+    """`send(client, i)` for i in range(n), each on its own thread and client, released
+    together by a barrier once every client is open; returns when all are done."""
+    start = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
+            start.wait()
+            send(http, i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

@@ -6,25 +6,13 @@ later one must draw again inside its savepoint instead of failing (a 500 on Post
 
 from __future__ import annotations
 
-import threading
-
 import httpx
 
-from tests.concurrency.conftest import serve
+from tests.concurrency.conftest import at_once, serve
 from tests.conftest import Accounts, Backend
 
 WRITERS = 8
 ROUNDS = 3
-
-
-def _create(
-    url: str, headers: dict[str, str], start: threading.Barrier, title: str, got: list[str]
-) -> None:
-    with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
-        start.wait()
-        res = http.post("/api/v1/datasets", json={"title": title, "owner_org": "011002"})
-        ok = res.status_code == 201
-        got.append(res.json()["name"] if ok else f"{res.status_code} {res.text[:300]}")
 
 
 def test_concurrent_creates_without_a_name_each_get_a_free_one(
@@ -34,17 +22,14 @@ def test_concurrent_creates_without_a_name_each_get_a_free_one(
     got: list[str] = []
     with serve(backend) as url:
         for round_ in range(ROUNDS):
-            start = threading.Barrier(WRITERS)
-            threads = [
-                threading.Thread(
-                    target=_create, args=(url, editor.headers, start, f"名前なし {round_} {i}", got)
-                )
-                for i in range(WRITERS)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+
+            def create(http: httpx.Client, i: int, round_: int = round_) -> None:
+                body = {"title": f"名前なし {round_} {i}", "owner_org": "011002"}
+                res = http.post("/api/v1/datasets", json=body)
+                ok = res.status_code == 201
+                got.append(res.json()["name"] if ok else f"{res.status_code} {res.text[:300]}")
+
+            at_once(url, editor.headers, WRITERS, create)
     failures = [g for g in got if not g.startswith("011002_")]
     assert failures == []
     assert len(set(got)) == WRITERS * ROUNDS

@@ -8,33 +8,13 @@ get an error: the second create uses the tag the first one made.
 
 from __future__ import annotations
 
-import threading
-
 import httpx
 
-from tests.concurrency.conftest import serve
+from tests.concurrency.conftest import at_once, serve
 from tests.conftest import Accounts, Backend
 
 WRITERS = 6
 ROUNDS = 5
-
-
-def _create(
-    url: str,
-    headers: dict[str, str],
-    start: threading.Barrier,
-    name: str,
-    tags: list[dict[str, str]],
-    failures: list[str],
-) -> None:
-    with httpx.Client(base_url=url, timeout=60, headers=headers) as http:
-        start.wait()
-        res = http.post(
-            "/api/3/action/package_create",
-            json={"name": name, "title": name, "owner_org": "011002", "tags": tags},
-        )
-        if res.status_code != 200:
-            failures.append(f"{name}: {res.status_code} {res.text[:300]}")
 
 
 def test_concurrent_creates_with_the_same_new_tags_all_succeed(
@@ -45,18 +25,19 @@ def test_concurrent_creates_with_the_same_new_tags_all_succeed(
     with serve(backend) as url:
         for round_ in range(ROUNDS):
             tags = [{"name": f"新語{round_}-{k}"} for k in range(3)]
-            start = threading.Barrier(WRITERS)
-            threads = [
-                threading.Thread(
-                    target=_create,
-                    args=(url, editor.headers, start, f"tagged-{round_}-{i}", tags, failures),
+
+            def create(
+                http: httpx.Client, i: int, round_: int = round_, tags: list[dict[str, str]] = tags
+            ) -> None:
+                name = f"tagged-{round_}-{i}"
+                res = http.post(
+                    "/api/3/action/package_create",
+                    json={"name": name, "title": name, "owner_org": "011002", "tags": tags},
                 )
-                for i in range(WRITERS)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+                if res.status_code != 200:
+                    failures.append(f"{name}: {res.status_code} {res.text[:300]}")
+
+            at_once(url, editor.headers, WRITERS, create)
         with httpx.Client(base_url=url, timeout=60) as http:
             listed = http.get(
                 "/api/3/action/package_search",
